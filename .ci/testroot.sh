@@ -1,0 +1,107 @@
+#!/bin/bash
+# Builds (once) and enters a Debian trixie root with libcamera's virtual pipeline,
+# because bookworm's libcamera (0.0.3) has none and trixie's needs a newer glibc.
+#
+#   .ci/testroot.sh path  FLAVOR          print the root's path, building it if needed
+#   .ci/testroot.sh run   FLAVOR CMD...   run CMD in the root, repo at /src
+#
+# FLAVOR: 0.7 (trixie-backports, default) or 0.4 (trixie's own).
+# Roots are cached in $PICAMGO_CACHE (default ~/.cache/picamgo), outside the repo,
+# and rebuilt when this recipe changes.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cache=${PICAMGO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/picamgo}
+flavor=${2:-0.7}
+
+packages="libcamera-dev pkg-config g++ ca-certificates"
+
+case "$flavor" in
+0.7) backports=1 ;;
+0.4) backports=0 ;;
+*) echo "testroot: unknown libcamera flavor '$flavor' (want 0.7 or 0.4)" >&2; exit 2 ;;
+esac
+
+root="$cache/trixie-$flavor"
+
+mirror() {
+	# Reuse the host's own Debian mirror so no address is baked in here.
+	if [ -n "${PICAMGO_DEBIAN_MIRROR:-}" ]; then echo "$PICAMGO_DEBIAN_MIRROR"; return; fi
+	local uri
+	uri=$(grep -hoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null |
+		grep -oE '[a-z]+://[^ ]+' | head -n1 || true)
+	[ -n "$uri" ] || { echo "testroot: no Debian mirror in /etc/apt; set PICAMGO_DEBIAN_MIRROR" >&2; exit 1; }
+	echo "${uri%/}"
+}
+
+build() {
+	command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
+	local m tmp
+	m=$(mirror)
+	tmp="$root.tmp.$$"
+	rm -rf "$root".tmp.* && mkdir -p "$cache"
+	echo "testroot: building $root (libcamera $flavor) from $m ..." >&2
+	debootstrap --variant=minbase --include="${packages// /,}" trixie "$tmp" "$m" >"$tmp.log" 2>&1 ||
+		{ tail -n 30 "$tmp.log" >&2; exit 1; }
+	if [ "$backports" = 1 ]; then
+		echo "deb $m trixie-backports main" >"$tmp/etc/apt/sources.list.d/backports.list"
+		chroot "$tmp" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie-backports libcamera-dev' >>"$tmp.log" 2>&1 ||
+			{ tail -n 30 "$tmp.log" >&2; exit 1; }
+	fi
+	chroot "$tmp" apt-get clean
+	mkdir -p "$tmp/src" "$tmp/usr/local/go" "$tmp/gocache" "$tmp/gomodcache" "$tmp/usr/share/libcamera/pipeline/virtual"
+	echo "$recipe" >"$tmp/.picamgo-recipe"
+	rm -rf "$root" && mv "$tmp" "$root" && rm -f "$tmp.log"
+	echo "testroot: libcamera $(chroot "$root" pkg-config --modversion libcamera) ready" >&2
+}
+
+ensure() {
+	if [ "$(cat "$root/.picamgo-recipe" 2>/dev/null)" != "$recipe" ]; then
+		(
+			# One builder at a time; a concurrent caller waits and then reuses it.
+			flock 9
+			[ "$(cat "$root/.picamgo-recipe" 2>/dev/null)" = "$recipe" ] || build
+		) 9>"$cache.lock"
+	fi
+}
+
+# The recipe's identity: what goes into the root and how. A change rebuilds it;
+# editing how a root is used does not.
+recipe=$( { declare -f build; echo "$packages $flavor $backports"; } | sha256sum | cut -c1-16)
+
+case "${1:-}" in
+path)
+	mkdir -p "$cache"; ensure; echo "$root" ;;
+run)
+	shift 2
+	mkdir -p "$cache"; ensure
+	goroot=$(go env GOROOT)
+	gocache=$(go env GOCACHE)-trixie-$flavor
+	gomodcache=$(go env GOMODCACHE)
+	mkdir -p "$gocache" "$gomodcache"
+	# Modules come from the host's cache (filled by the caller); the root needs no network.
+	(cd "$here" && go mod download)
+	# A private mount namespace: every mount disappears with the command, even on failure.
+	exec unshare --mount --propagation private -- /bin/bash -c '
+		set -e
+		root=$1 here=$2 goroot=$3 gocache=$4 gomodcache=$5; shift 5
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		mount --bind "$goroot" "$root/usr/local/go"
+		mount --bind "$here" "$root/src"
+		mount --bind "$gocache" "$root/gocache"
+		mount --bind "$gomodcache" "$root/gomodcache"
+		touch "$root/usr/share/libcamera/pipeline/virtual/virtual.yaml"
+		mount --bind "$here/testdata/virtual.yaml" "$root/usr/share/libcamera/pipeline/virtual/virtual.yaml"
+		exec chroot "$root" /usr/bin/env -i \
+			PATH=/usr/local/go/bin:/usr/bin:/bin HOME=/root TERM=dumb \
+			GOTOOLCHAIN=local GOCACHE=/gocache GOMODCACHE=/gomodcache GOPROXY=off GOFLAGS=-mod=mod \
+			CGO_ENABLED=1 LIBCAMERA_PIPELINES_MATCH_LIST=virtual \
+			LIBCAMERA_LOG_LEVELS="${LIBCAMERA_LOG_LEVELS:-*:ERROR}" GOEXPERIMENT="${GOEXPERIMENT:-}" \
+			PICAMGO_TEST_ROOT=1 \
+			/bin/sh -c "cd /src && exec \"\$@\"" sh "$@"
+	' sh "$root" "$here" "$goroot" "$gocache" "$gomodcache" "$@" ;;
+*)
+	sed -n '2,10p' "$0" >&2; exit 2 ;;
+esac

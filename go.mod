@@ -1,0 +1,3 @@
+module github.com/picamgo/picamgo
+
+go 1.26

@@ -1,0 +1,3 @@
+// CameraConfiguration and StreamConfiguration: generate, edit, validate.
+#pragma once
+#include "internal.h"

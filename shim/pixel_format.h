@@ -1,0 +1,3 @@
+// PixelFormat names, through libcamera's own tables.
+#pragma once
+#include "internal.h"
