@@ -5,7 +5,9 @@
 #   .ci/testroot.sh path  FLAVOR          print the root's path, building it if needed
 #   .ci/testroot.sh run   FLAVOR CMD...   run CMD in the root, repo at /src
 #
-# FLAVOR: 0.7 (trixie-backports, default) or 0.4 (trixie's own).
+# FLAVOR: 0.7 (trixie-backports, default) or 0.4 (trixie's own). Where the host's
+# own libcamera has the virtual pipeline, `run` uses the host (set
+# PICAMGO_NATIVE=0 to force the root, 1 to force the host).
 # Roots are cached in $PICAMGO_CACHE (default ~/.cache/picamgo), outside the repo,
 # and rebuilt when this recipe changes.
 set -euo pipefail
@@ -70,11 +72,38 @@ ensure() {
 # editing how a root is used does not.
 recipe=$( { declare -f build; echo "$packages $flavor $backports"; } | sha256sum | cut -c1-16)
 
+# The host can run the tests itself when its libcamera (0.4 or newer) has the
+# virtual pipeline compiled in.
+native_ok() {
+	case "${PICAMGO_NATIVE:-auto}" in 1) return 0 ;; 0) return 1 ;; esac
+	local v lib
+	v=$(pkg-config --modversion libcamera 2>/dev/null) || return 1
+	case "$v" in 0.[0-3] | 0.[0-3].*) return 1 ;; esac
+	lib=$(pkg-config --variable=libdir libcamera)/libcamera.so
+	[ -e "$lib" ] && grep -q PipelineHandlerVirtual "$(readlink -f "$lib")"
+}
+
+run_native() {
+	# The virtual camera reads only this path: put the repo's file there in a
+	# private mount namespace so the host's own file is left alone.
+	local yaml=/usr/share/libcamera/pipeline/virtual/virtual.yaml
+	exec unshare --mount --propagation private -- /bin/bash -c '
+		set -e; yaml=$1 here=$2; shift 2
+		mkdir -p "$(dirname "$yaml")"; [ -e "$yaml" ] || touch "$yaml"
+		mount --bind "$here/testdata/virtual.yaml" "$yaml"
+		cd "$here"; export LIBCAMERA_PIPELINES_MATCH_LIST=virtual CGO_ENABLED=1
+		exec "$@"' sh "$yaml" "$here" "$@"
+}
+
 case "${1:-}" in
 path)
 	mkdir -p "$cache"; ensure; echo "$root" ;;
 run)
 	shift 2
+	if native_ok; then
+		echo "testroot: host libcamera $(pkg-config --modversion libcamera) has the virtual pipeline; running natively" >&2
+		run_native "$@"
+	fi
 	mkdir -p "$cache"; ensure
 	goroot=$(go env GOROOT)
 	gocache=$(go env GOCACHE)-trixie-$flavor
@@ -98,7 +127,9 @@ run)
 			PATH=/usr/local/go/bin:/usr/bin:/bin HOME=/root TERM=dumb \
 			GOTOOLCHAIN=local GOCACHE=/gocache GOMODCACHE=/gomodcache GOPROXY=off GOFLAGS=-mod=mod \
 			CGO_ENABLED=1 LIBCAMERA_PIPELINES_MATCH_LIST=virtual \
-			LIBCAMERA_LOG_LEVELS="${LIBCAMERA_LOG_LEVELS:-*:ERROR}" GOEXPERIMENT="${GOEXPERIMENT:-}" \
+			${LIBCAMERA_LOG_LEVELS:+LIBCAMERA_LOG_LEVELS="$LIBCAMERA_LOG_LEVELS"} \
+			${GOEXPERIMENT:+GOEXPERIMENT="$GOEXPERIMENT"} ${CGO_CPPFLAGS:+CGO_CPPFLAGS="$CGO_CPPFLAGS"} \
+			${PICAMGO_LOG:+PICAMGO_LOG="$PICAMGO_LOG"} \
 			PICAMGO_TEST_ROOT=1 \
 			/bin/sh -c "cd /src && exec \"\$@\"" sh "$@"
 	' sh "$root" "$here" "$goroot" "$gocache" "$gomodcache" "$@" ;;

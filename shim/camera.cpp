@@ -92,6 +92,7 @@ void picam_camera::requestCompleted(Request *request)
 	c.metadata_len = uint32_t(r->metadata.size());
 	c.metadata_count = uint32_t(md.size());
 
+	picam::syncForCpu(r, true);
 	r->state.store(RequestState::Completed, std::memory_order_release);
 	queued.fetch_sub(1, std::memory_order_acq_rel);
 	if (fn)

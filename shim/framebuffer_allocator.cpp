@@ -1,6 +1,7 @@
 #include "framebuffer_allocator.h"
 
 #include <fcntl.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -142,6 +143,31 @@ static int libcameraBuffers(picam_camera *c, int stream, picam_stream_buffers &s
 		bufs[i]->setCookie(i);
 	}
 	return 0;
+}
+
+void syncForCpu(picam_request *r, bool begin)
+{
+	if (r->cpuAccess == begin)
+		return;
+	r->cpuAccess = begin;
+	picam_camera *c = r->camera;
+	struct dma_buf_sync sync = {};
+	sync.flags = (begin ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END) | DMA_BUF_SYNC_RW;
+	for (auto [s, b] : r->buffers) {
+		const picam_stream_buffers &sb = c->buffers[s];
+		if (sb.allocator != PICAM_ALLOCATOR_LIBCAMERA && sb.allocator != PICAM_ALLOCATOR_DMA_HEAP)
+			continue;
+		int last = -1;
+		for (const auto &plane : sb.buffers[b]->planes()) {
+			int fd = plane.fd.get();
+			if (fd == last)
+				continue;
+			last = fd;
+			// Best effort, as Picamera2 does: a failure leaves caches as they were.
+			while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) < 0 && errno == EINTR) {
+			}
+		}
+	}
 }
 
 } // namespace picam

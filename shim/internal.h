@@ -136,6 +136,9 @@ struct PlaneLayout {
 };
 int planeLayout(const libcamera::StreamConfiguration &cfg, std::vector<PlaneLayout> &out,
 		picam_error *err);
+// Brackets CPU access to a request's dma-buf buffers (DMA_BUF_IOCTL_SYNC);
+// memfd buffers need none.
+void syncForCpu(picam_request *r, bool begin);
 
 } // namespace picam
 
@@ -171,6 +174,7 @@ struct picam_request {
 	std::vector<std::pair<int, int>> buffers; // (stream, buffer) attached
 	picam_completion completion;
 	std::vector<uint8_t> metadata; // keeps its capacity: no allocation per frame
+	bool cpuAccess = false;        // dma-bufs synced for CPU access since completion
 };
 
 enum class CameraState { Available, Acquired, Configured, Running };

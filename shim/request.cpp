@@ -17,6 +17,7 @@ int picam_request_free_locked(picam_request *r, picam_error *err)
 	if (r->state.load() == RequestState::Queued)
 		return picam::fail(err, -EBUSY, "free request: it is queued; stop the camera first");
 	picam_camera *c = r->camera;
+	picam::syncForCpu(r, false);
 	detachBuffers(r);
 	if (r->slot < c->slots.size() && c->slots[r->slot] == r)
 		c->slots[r->slot] = nullptr;
@@ -107,8 +108,10 @@ int picam_request_reuse(picam_request *r, int keep_buffers, picam_error *err)
 		if (r->state.load() == RequestState::Queued)
 			return picam::fail(err, -EBUSY, "reuse request: it is queued");
 		r->request->reuse(keep_buffers ? Request::ReuseBuffers : Request::Default);
-		if (!keep_buffers)
+		if (!keep_buffers) {
+			picam::syncForCpu(r, false);
 			detachBuffers(r);
+		}
 		r->state.store(RequestState::Idle);
 		return 0;
 	});
@@ -138,6 +141,7 @@ int picam_request_queue(picam_request *r, const uint8_t *controls, size_t len, p
 			for (const auto &[id, value] : list)
 				r->request->controls().set(id, value);
 		}
+		picam::syncForCpu(r, false);
 		// Queued before libcamera sees it: completion may come before queueRequest returns.
 		r->state.store(RequestState::Queued);
 		c->queued.fetch_add(1);

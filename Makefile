@@ -1,0 +1,44 @@
+# picamgo: build, test and benchmark against libcamera.
+#
+#   make test                      vet + tests (with -race) on libcamera 0.7 (trixie-backports)
+#   make test LIBCAMERA=0.4        the same on trixie's libcamera 0.4.0 (the oldest supported)
+#   make test GOEXPERIMENT=cgocheck2   the same with full cgo pointer checks
+#   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side
+#   make capture                   the main job: capture frames (the virtual camera without hardware)
+#
+# Where the host's own libcamera has the virtual pipeline the commands run
+# natively; otherwise in a Debian trixie root built once and cached in
+# $(PICAMGO_CACHE) (default ~/.cache/picamgo). See .ci/testroot.sh.
+
+SHELL := /bin/bash
+LIBCAMERA ?= 0.7
+TESTFLAGS ?= -race -count=1
+BENCHTIME ?= 3s
+
+# Go does not notice edits to C++ files outside a package's directory (the
+# shim reaches libcamera/ through libcamera/zshim_*.cpp), so a hash of the
+# shim goes into CGO_CPPFLAGS, which is part of Go's build cache key.
+SHIM_HASH := $(shell cat cshim.h cshim.cpp shim/*.h shim/*.cpp | sha256sum | cut -c1-16)
+export CGO_CPPFLAGS := -DPICAMGO_SHIM_HASH=$(SHIM_HASH)
+
+RUN := .ci/testroot.sh run $(LIBCAMERA)
+
+.PHONY: test vet bench capture root clean-root
+
+test:
+	$(RUN) sh -c 'go vet ./... && go test $(TESTFLAGS) ./...'
+
+vet:
+	$(RUN) go vet ./...
+
+bench:
+	$(RUN) .ci/bench.sh $(BENCHTIME)
+
+capture:
+	$(RUN) go run ./examples/capture $(ARGS)
+
+root:
+	.ci/testroot.sh path $(LIBCAMERA)
+
+clean-root:
+	rm -rf "$${PICAMGO_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/picamgo}/trixie-$(LIBCAMERA)"

@@ -1,0 +1,383 @@
+package libcamera
+
+// #include "cshim.h"
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	pointer "github.com/mattn/go-pointer"
+)
+
+// MaxRequests is how many requests one camera may have at a time. The
+// completion queue holds one place per request, so it can never overflow.
+const MaxRequests = 256
+
+// Camera is one camera, as libcamera's Camera. Get it from [Manager.Cameras].
+//
+// Its methods follow libcamera's state machine: [Camera.Acquire] for
+// exclusive use, [Camera.Configure], [Camera.Start], queue requests and
+// receive them from [Camera.RequestCompleted], [Camera.Stop],
+// [Camera.Release]. A call in the wrong state returns an error matching
+// [ErrState] instead of reaching libcamera.
+type Camera struct {
+	m      *Manager
+	h      *C.picam_camera
+	handle unsafe.Pointer // go-pointer handle the shim's callback carries
+	id     string
+
+	mu         sync.Mutex
+	closed     bool
+	properties *ControlList
+	controls   *ControlInfoMap
+	streams    []*Stream
+	streamCnt  int
+	requests   []*Request // live, by slot
+
+	slots     atomic.Pointer[[]*Request] // read by the completion callback
+	completed chan *Request
+	lost      atomic.Uint64
+}
+
+func openCamera(m *Manager, index int) (*Camera, error) {
+	c := &Camera{m: m, completed: make(chan *Request, MaxRequests)}
+	c.handle = pointer.Save(c)
+	var e C.picam_error
+	if err := cError("Manager.Cameras", C.picam_camera_open(m.h, C.int(index), completionCallback, c.handle, &c.h, &e), &e); err != nil {
+		pointer.Unref(c.handle)
+		return nil, err
+	}
+	c.id = C.GoString(C.picam_camera_id(c.h))
+	c.streamCnt = int(C.picam_camera_stream_count(c.h))
+	b := C.picam_bytes_new()
+	defer C.picam_bytes_free(b)
+	var err error
+	if err = cError("Camera.Properties", C.picam_camera_properties(c.h, b, &e), &e); err == nil {
+		maps, cerr := catalog()
+		if cerr != nil {
+			err = cerr
+		} else {
+			c.properties, err = decodeList(cBytes(b), maps[1])
+		}
+	}
+	if err == nil {
+		if err = cError("Camera.Controls", C.picam_camera_controls(c.h, b, &e), &e); err == nil {
+			c.controls, err = decodeInfoMap(cBytes(b))
+		}
+	}
+	if err != nil {
+		C.picam_camera_free(c.h)
+		pointer.Unref(c.handle)
+		return nil, err
+	}
+	return c, nil
+}
+
+// ID returns libcamera's unique id of the camera.
+func (c *Camera) ID() string { return c.id }
+
+func (c *Camera) String() string { return c.id }
+
+// Properties returns the camera's properties (Model, Location, Rotation, ...).
+func (c *Camera) Properties() *ControlList { return c.properties }
+
+// Controls returns the controls the camera accepts and their limits.
+func (c *Camera) Controls() *ControlInfoMap { return c.controls }
+
+// StreamCount returns how many streams the camera can produce at once.
+func (c *Camera) StreamCount() int { return c.streamCnt }
+
+func (c *Camera) errClosed(op string) error {
+	return &Error{Op: op, Code: 9, Msg: "camera " + c.id + " is closed"}
+}
+
+// Acquire gives this process exclusive use of the camera. A camera acquired
+// already returns an error matching [ErrBusy].
+func (c *Camera) Acquire() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.errClosed("Camera.Acquire")
+	}
+	var e C.picam_error
+	return cError("Camera.Acquire", C.picam_camera_acquire(c.h, &e), &e)
+}
+
+// Release gives the camera up. It must be stopped and its requests freed;
+// its buffers are freed with it.
+func (c *Camera) Release() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	var e C.picam_error
+	if err := cError("Camera.Release", C.picam_camera_release(c.h, &e), &e); err != nil {
+		return err
+	}
+	c.dropStreams()
+	return nil
+}
+
+// StreamRole is what a stream is for; it picks the defaults libcamera
+// generates.
+type StreamRole int32
+
+const (
+	RoleRaw StreamRole = iota
+	RoleStillCapture
+	RoleVideoRecording
+	RoleViewfinder
+)
+
+func (r StreamRole) String() string {
+	switch r {
+	case RoleRaw:
+		return "Raw"
+	case RoleStillCapture:
+		return "StillCapture"
+	case RoleVideoRecording:
+		return "VideoRecording"
+	case RoleViewfinder:
+		return "Viewfinder"
+	}
+	return fmt.Sprintf("StreamRole(%d)", int32(r))
+}
+
+// GenerateConfiguration returns libcamera's default configuration for one
+// stream per role. A role the camera cannot provide (the virtual camera has
+// no Raw stream, for instance) or more roles than streams is an error.
+func (c *Camera) GenerateConfiguration(roles ...StreamRole) (*CameraConfiguration, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, c.errClosed("Camera.GenerateConfiguration")
+	}
+	croles := make([]C.int32_t, len(roles))
+	for i, r := range roles {
+		croles[i] = C.int32_t(r)
+	}
+	var p *C.int32_t
+	if len(croles) > 0 {
+		p = &croles[0]
+	}
+	var h *C.picam_config
+	var e C.picam_error
+	if err := cError("Camera.GenerateConfiguration", C.picam_camera_generate_config(c.h, p, C.int(len(roles)), &h, &e), &e); err != nil {
+		return nil, err
+	}
+	return newConfiguration(c, h)
+}
+
+// Configure applies a configuration that [CameraConfiguration.Validate]
+// found valid or adjusted. The camera must be acquired and stopped and have
+// no requests; buffers of an earlier configuration are freed.
+func (c *Camera) Configure(cfg *CameraConfiguration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.errClosed("Camera.Configure")
+	}
+	if err := cfg.push(); err != nil {
+		return err
+	}
+	var e C.picam_error
+	if err := cError("Camera.Configure", C.picam_camera_configure(c.h, cfg.h, &e), &e); err != nil {
+		return err
+	}
+	if err := cfg.pull(); err != nil {
+		return err
+	}
+	c.dropStreams()
+	for i := range cfg.streams {
+		s := &Stream{camera: c, index: i, config: *cfg.streams[i]}
+		s.config.stream = s
+		cfg.streams[i].stream = s
+		c.streams = append(c.streams, s)
+	}
+	return nil
+}
+
+// dropStreams forgets the streams of the last configuration; their buffers
+// are unmapped once nothing uses them.
+func (c *Camera) dropStreams() {
+	for _, s := range c.streams {
+		s.dropBuffers()
+	}
+	c.streams = nil
+}
+
+// Streams returns the streams of the current configuration, in its order.
+func (c *Camera) Streams() []*Stream {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*Stream(nil), c.streams...)
+}
+
+// Start starts capturing, with controls applied from the first frame (nil
+// for none). Queue requests after Start.
+func (c *Camera) Start(controls *ControlList) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.errClosed("Camera.Start")
+	}
+	var enc []byte
+	if controls != nil {
+		enc = controls.encode(nil)
+	}
+	var p *C.uint8_t
+	if len(enc) > 0 {
+		p = (*C.uint8_t)(unsafe.Pointer(&enc[0]))
+	}
+	var e C.picam_error
+	return cError("Camera.Start", C.picam_camera_start(c.h, p, C.size_t(len(enc)), &e), &e)
+}
+
+// Stop stops capturing. Requests still queued come back through
+// [Camera.RequestCompleted] (cancelled, or completed on libcamera 0.4)
+// before Stop returns: none is lost.
+func (c *Camera) Stop() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	var e C.picam_error
+	return cError("Camera.Stop", C.picam_camera_stop(c.h, &e), &e)
+}
+
+// RequestCompleted delivers every completed request, in completion order.
+// It has room for every request the camera can have, so completion never
+// waits for the reader; a request comes back only once it is queued again.
+func (c *Camera) RequestCompleted() <-chan *Request { return c.completed }
+
+// WaitRequest returns the next completed request, or the context's error.
+func (c *Camera) WaitRequest(ctx context.Context) (*Request, error) {
+	select {
+	case r := <-c.completed:
+		return r, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// LostCompletions counts completions that could not be delivered; it is zero
+// unless the binding itself is broken. Tests check it.
+func (c *Camera) LostCompletions() uint64 { return c.lost.Load() }
+
+// CreateRequest returns a new request carrying cookie, for the current
+// configuration. Free it with [Request.Free] (or let [Manager.Close] do it).
+func (c *Camera) CreateRequest(cookie uint64) (*Request, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, c.errClosed("Camera.CreateRequest")
+	}
+	live := 0
+	for _, r := range c.requests {
+		if r != nil {
+			live++
+		}
+	}
+	if live >= MaxRequests {
+		return nil, newError("Camera.CreateRequest", -16, fmt.Sprintf("camera %s already has %d requests", c.id, MaxRequests))
+	}
+	var h *C.picam_request
+	var slot C.uint32_t
+	var e C.picam_error
+	if err := cError("Camera.CreateRequest", C.picam_request_create(c.h, C.uint64_t(cookie), &h, &slot, &e), &e); err != nil {
+		return nil, err
+	}
+	r := &Request{camera: c, h: h, slot: uint32(slot), cookie: cookie}
+	r.controls.ids = c.controls.ids
+	for len(c.requests) <= int(slot) {
+		c.requests = append(c.requests, nil)
+	}
+	c.requests[slot] = r
+	c.publishSlots()
+	return r, nil
+}
+
+// publishSlots gives the completion callback a fresh copy of the slot table,
+// so that it reads without locking. With c.mu held.
+func (c *Camera) publishSlots() {
+	s := append([]*Request(nil), c.requests...)
+	c.slots.Store(&s)
+}
+
+// QueueRequest queues a request with its controls. A completed request must
+// be reused ([Request.Reuse]) first.
+func (c *Camera) QueueRequest(r *Request) error { return r.queue() }
+
+// close frees everything in the shim; Go values stay readable.
+func (c *Camera) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.closed = true
+	// Queued requests come back through the callback while the shim stops
+	// the camera, so the handle stays valid until the shim is done.
+	C.picam_camera_free(c.h)
+	for _, r := range c.requests {
+		if r != nil {
+			r.detach()
+		}
+	}
+	c.requests = nil
+	c.slots.Store(nil)
+	c.dropStreams()
+	pointer.Unref(c.handle)
+	c.h = nil
+}
+
+// CameraLocation is where a camera points, from its Location property.
+type CameraLocation int32
+
+const (
+	LocationFront    CameraLocation = 0
+	LocationBack     CameraLocation = 1
+	LocationExternal CameraLocation = 2
+	LocationUnknown  CameraLocation = -1
+)
+
+func (l CameraLocation) String() string {
+	switch l {
+	case LocationFront:
+		return "front"
+	case LocationBack:
+		return "back"
+	case LocationExternal:
+		return "external"
+	}
+	return "unknown"
+}
+
+// Model returns the camera's Model property, or "" if it has none.
+func (c *Camera) Model() string {
+	v, _ := c.properties.Get("Model")
+	s, _ := v.Text()
+	return s
+}
+
+// Location returns the camera's Location property.
+func (c *Camera) Location() CameraLocation {
+	v, ok := c.properties.Get("Location")
+	if n, isInt := v.Int64(); ok && isInt {
+		return CameraLocation(n)
+	}
+	return LocationUnknown
+}
+
+// Rotation returns the camera's Rotation property in degrees (0 if absent).
+func (c *Camera) Rotation() int {
+	v, _ := c.properties.Get("Rotation")
+	n, _ := v.Int64()
+	return int(n)
+}

@@ -1,0 +1,13 @@
+package libcamera
+
+/*
+#cgo pkg-config: libcamera
+#cgo CXXFLAGS: -std=c++20 -Wall -Wno-unused-parameter
+#cgo CPPFLAGS: -I${SRCDIR}/..
+#cgo noescape picam_request_queue
+#cgo nocallback picam_request_queue
+#cgo noescape picam_request_reuse
+#cgo nocallback picam_request_reuse
+#include "cshim.h"
+*/
+import "C"

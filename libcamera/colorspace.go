@@ -1,0 +1,73 @@
+package libcamera
+
+import "fmt"
+
+// Primaries, TransferFunction, YcbcrEncoding and Range make up a
+// [ColorSpace], as in libcamera.
+type (
+	Primaries        uint8
+	TransferFunction uint8
+	YcbcrEncoding    uint8
+	Range            uint8
+)
+
+const (
+	PrimariesRaw Primaries = iota
+	PrimariesSmpte170m
+	PrimariesRec709
+	PrimariesRec2020
+)
+
+const (
+	TransferLinear TransferFunction = iota
+	TransferSrgb
+	TransferRec709
+)
+
+const (
+	YcbcrNone YcbcrEncoding = iota
+	YcbcrRec601
+	YcbcrRec709
+	YcbcrRec2020
+)
+
+const (
+	RangeFull Range = iota
+	RangeLimited
+)
+
+// ColorSpace is a stream's colour space.
+type ColorSpace struct {
+	Primaries        Primaries
+	TransferFunction TransferFunction
+	YcbcrEncoding    YcbcrEncoding
+	Range            Range
+}
+
+// libcamera's named colour spaces.
+var (
+	ColorSpaceRaw       = ColorSpace{PrimariesRaw, TransferLinear, YcbcrNone, RangeFull}
+	ColorSpaceSrgb      = ColorSpace{PrimariesRec709, TransferSrgb, YcbcrNone, RangeFull}
+	ColorSpaceSycc      = ColorSpace{PrimariesRec709, TransferSrgb, YcbcrRec601, RangeFull}
+	ColorSpaceSmpte170m = ColorSpace{PrimariesSmpte170m, TransferRec709, YcbcrRec601, RangeLimited}
+	ColorSpaceRec709    = ColorSpace{PrimariesRec709, TransferRec709, YcbcrRec709, RangeLimited}
+	ColorSpaceRec2020   = ColorSpace{PrimariesRec2020, TransferRec709, YcbcrRec2020, RangeLimited}
+)
+
+func (c ColorSpace) String() string {
+	switch c {
+	case ColorSpaceRaw:
+		return "RAW"
+	case ColorSpaceSrgb:
+		return "sRGB"
+	case ColorSpaceSycc:
+		return "sYCC"
+	case ColorSpaceSmpte170m:
+		return "SMPTE170M"
+	case ColorSpaceRec709:
+		return "Rec709"
+	case ColorSpaceRec2020:
+		return "Rec2020"
+	}
+	return fmt.Sprintf("ColorSpace(%d/%d/%d/%d)", c.Primaries, c.TransferFunction, c.YcbcrEncoding, c.Range)
+}
