@@ -6,6 +6,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -293,8 +294,11 @@ func (c *Camera) CreateRequest(cookie uint64) (*Request, error) {
 	if err := cError("Camera.CreateRequest", C.picam_request_create(c.h, C.uint64_t(cookie), &h, &slot, &e), &e); err != nil {
 		return nil, err
 	}
-	r := &Request{camera: c, h: h, slot: uint32(slot), cookie: cookie}
+	r := &Request{camera: c, h: h, slot: uint32(slot), cookie: cookie, held: &holdSet{}}
 	r.controls.ids = c.controls.ids
+	// A request dropped without Free (possible once its camera is closed)
+	// still lets its buffers' memory go.
+	runtime.AddCleanup(r, (*holdSet).release, r.held)
 	for len(c.requests) <= int(slot) {
 		c.requests = append(c.requests, nil)
 	}
@@ -329,6 +333,17 @@ func (c *Camera) close() {
 		if r != nil {
 			r.detach()
 		}
+	}
+	// Requests waiting in the queue were never handed out: nobody can be
+	// reading their buffers, so their mappings go now.
+	for {
+		select {
+		case r := <-c.completed:
+			r.dropBuffers()
+			continue
+		default:
+		}
+		break
 	}
 	c.requests = nil
 	c.slots.Store(nil)

@@ -141,6 +141,22 @@ func (r *rig) stopAndDrain(t testing.TB) []*Request {
 	}
 }
 
+// settle collects garbage until cleanups of earlier tests stop changing the
+// counts, so that they are not mistaken for this test's.
+func settle() resources {
+	last := countResources()
+	for range 20 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		now := countResources()
+		if now == last {
+			return now
+		}
+		last = now
+	}
+	return last
+}
+
 // resources is what a leak would grow.
 type resources struct {
 	fds, mappings, memfdMaps, goroutines int
@@ -164,7 +180,7 @@ func countResources() resources {
 // test opened is closed.
 func checkLeaks(t testing.TB) func() {
 	t.Helper()
-	before := countResources()
+	before := settle()
 	return func() {
 		t.Helper()
 		var after resources

@@ -50,7 +50,7 @@ type Request struct {
 	slot    uint32
 	cookie  uint64
 	buffers [maxStreams]*FrameBuffer // by stream index
-	held    []*mapping               // mappings this request keeps alive
+	held    *holdSet                 // mappings this request keeps alive
 
 	controls ControlList
 	enc      []byte
@@ -131,7 +131,7 @@ func (r *Request) AddBuffer(s *Stream, b *FrameBuffer) error {
 	r.buffers[s.index] = b
 	for _, m := range b.maps {
 		m.ref()
-		r.held = append(r.held, m)
+		r.held.maps = append(r.held.maps, m)
 	}
 	return nil
 }
@@ -159,10 +159,20 @@ func (r *Request) Reuse(flag ReuseFlag) error {
 
 func (r *Request) dropBuffers() {
 	r.buffers = [maxStreams]*FrameBuffer{}
-	for _, m := range r.held {
+	r.held.release()
+}
+
+// holdSet is kept apart from its Request so that a cleanup can release the
+// mappings of a request that became garbage without being freed.
+type holdSet struct {
+	maps []*mapping
+}
+
+func (h *holdSet) release() {
+	for _, m := range h.maps {
 		m.unref()
 	}
-	r.held = nil
+	h.maps = nil
 }
 
 func (r *Request) queue() error {
