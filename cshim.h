@@ -124,10 +124,14 @@ enum picam_stream_role {
 	PICAM_ROLE_VIEWFINDER = 3,
 };
 
+struct picam_completion;
+
 /* Called on libcamera's thread for every completed request (also those that
  * stop() cancels). handle is the one given to picam_camera_open; slot is the
- * request's slot number. It must return promptly and never block. */
-typedef void (*picam_completion_fn)(void *handle, uint32_t slot);
+ * request's slot number; completion is its record (as picam_request_completion
+ * returns), passed so the callee needs no call back into C. It must return
+ * promptly and never block. */
+typedef void (*picam_completion_fn)(void *handle, uint32_t slot, struct picam_completion *completion);
 
 /* Opens the camera at index (0 <= index < count) of the manager's list; it is
  * not acquired yet. The camera keeps a manager reference until freed. */

@@ -2,7 +2,7 @@ package libcamera
 
 /*
 #include "cshim.h"
-void picamgoRequestCompleted(void *handle, uint32_t slot);
+void picamgoRequestCompleted(void *handle, uint32_t slot, struct picam_completion *completion);
 */
 import "C"
 
@@ -20,7 +20,7 @@ var completionCallback = C.picam_completion_fn(C.picamgoRequestCompleted)
 // request to the camera's bounded queue without ever blocking.
 //
 //export picamgoRequestCompleted
-func picamgoRequestCompleted(handle unsafe.Pointer, slot C.uint32_t) {
+func picamgoRequestCompleted(handle unsafe.Pointer, slot C.uint32_t, rec *C.picam_completion) {
 	c, _ := pointer.Restore(handle).(*Camera)
 	if c == nil {
 		return
@@ -35,7 +35,7 @@ func picamgoRequestCompleted(handle unsafe.Pointer, slot C.uint32_t) {
 		c.lost.Add(1)
 		return
 	}
-	r.complete(C.picam_request_completion(r.h))
+	r.complete(rec)
 	select {
 	case c.completed <- r:
 	default:

@@ -96,7 +96,7 @@ void picam_camera::requestCompleted(Request *request)
 	r->state.store(RequestState::Completed, std::memory_order_release);
 	queued.fetch_sub(1, std::memory_order_acq_rel);
 	if (fn)
-		fn(handle, r->slot);
+		fn(handle, r->slot, &c);
 }
 
 extern "C" {
