@@ -1,0 +1,46 @@
+// Package libcamera is a low-level binding to libcamera, one-to-one with its
+// concepts: a [Manager] lists [Camera] values; a camera is acquired,
+// configured with a [CameraConfiguration] of stream roles, given
+// [FrameBuffer]s from a [FrameBufferAllocator], started, and fed
+// [Request]s, which come back completed on [Camera.RequestCompleted].
+// Most programs want the Picamera2-like package
+// github.com/picamgo/picamgo/pkg/picam, which is built on this one.
+//
+// # Threads and completion
+//
+// libcamera completes requests on its own thread. That thread runs a small C
+// shim that copies what Go needs (status, sequence, timestamps, bytes used,
+// metadata) and calls into Go, which pushes the request onto the camera's
+// channel. The channel holds one place per request, so the push never blocks
+// and libcamera's thread never runs user code. Requests cancelled by
+// [Camera.Stop] come back the same way, with [RequestCancelled].
+//
+// # Buffers
+//
+// Each buffer is mapped once for its life; [Plane.Data] is a view of the
+// mapped memory, not a copy. A buffer is only safe to read between the
+// moment its request comes out of [Camera.RequestCompleted] and the moment
+// the request is queued again. Mappings are reference-counted: a request
+// still held after its camera, allocator or manager is closed keeps its
+// buffers mapped until the request is freed or collected, so a stale view
+// never faults.
+//
+// Buffers come from libcamera's own allocator, a dma-heap (/dev/dma_heap, as
+// on a Raspberry Pi 5) or memfd (which libcamera's virtual camera accepts),
+// chosen in that order by [AllocatorAuto].
+//
+// # Errors
+//
+// Every failure is an [*Error] carrying the operation, a [syscall.Errno] and
+// libcamera's message. Use [errors.Is] with [ErrBusy], [ErrState],
+// [ErrInvalid], [ErrNoDevice] and [ErrClosed], or with a syscall.Errno.
+// Input libcamera would assert on (a control of the wrong type, a
+// single-plane buffer for a multi-plane format, a request on a stopped
+// camera) is refused with an error before libcamera sees it.
+//
+// # Versions
+//
+// The package builds against libcamera 0.4 to 0.7 (pkg-config libcamera);
+// the shim absorbs their differences. [Version] reports the libcamera the
+// program runs with and [BuildVersion] the one it was built against.
+package libcamera
