@@ -184,6 +184,7 @@ func (b *FrameBuffer) Metadata() FrameMetadata { return b.meta }
 // FrameStatus is the outcome of one frame.
 type FrameStatus uint32
 
+// The frame states, as libcamera's FrameMetadata::Status.
 const (
 	FrameSuccess   FrameStatus = C.PICAM_FRAME_SUCCESS
 	FrameError     FrameStatus = C.PICAM_FRAME_ERROR

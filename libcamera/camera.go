@@ -128,6 +128,7 @@ func (c *Camera) Release() error {
 // generates.
 type StreamRole int32
 
+// The stream roles, as libcamera's StreamRole.
 const (
 	RoleRaw StreamRole = iota
 	RoleStillCapture
@@ -355,6 +356,7 @@ func (c *Camera) close() {
 // CameraLocation is where a camera points, from its Location property.
 type CameraLocation int32
 
+// The camera locations, as libcamera's properties::Location.
 const (
 	LocationFront    CameraLocation = 0
 	LocationBack     CameraLocation = 1

@@ -11,6 +11,7 @@ type (
 	Range            uint8
 )
 
+// The colour primaries libcamera knows.
 const (
 	PrimariesRaw Primaries = iota
 	PrimariesSmpte170m
@@ -18,12 +19,14 @@ const (
 	PrimariesRec2020
 )
 
+// The transfer functions libcamera knows.
 const (
 	TransferLinear TransferFunction = iota
 	TransferSrgb
 	TransferRec709
 )
 
+// The Y'CbCr encodings libcamera knows.
 const (
 	YcbcrNone YcbcrEncoding = iota
 	YcbcrRec601
@@ -31,6 +34,7 @@ const (
 	YcbcrRec2020
 )
 
+// The quantisation ranges: full (0-255) or limited (16-235 luma).
 const (
 	RangeFull Range = iota
 	RangeLimited

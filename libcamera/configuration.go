@@ -32,6 +32,7 @@ func (s ConfigurationStatus) String() string {
 // Orientation is the image's orientation, numbered as EXIF's (1 = upright).
 type Orientation int
 
+// The orientations, as libcamera's Orientation (EXIF values).
 const (
 	Rotate0         Orientation = 1
 	Rotate0Mirror   Orientation = 2

@@ -64,6 +64,7 @@ func (t ControlType) elementSize() int {
 // camera in request metadata (Out), or both.
 type ControlDirection uint8
 
+// The directions a control can go: in with requests, out in metadata.
 const (
 	ControlIn  ControlDirection = 1
 	ControlOut ControlDirection = 2

@@ -11,6 +11,7 @@ import (
 // RequestStatus is the state of a request.
 type RequestStatus uint32
 
+// The request states, as libcamera's Request::Status.
 const (
 	RequestPending   RequestStatus = C.PICAM_REQUEST_PENDING
 	RequestComplete  RequestStatus = C.PICAM_REQUEST_COMPLETE
