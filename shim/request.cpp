@@ -141,6 +141,16 @@ int picam_request_queue(picam_request *r, const uint8_t *controls, size_t len, p
 			for (const auto &[id, value] : list)
 				r->request->controls().set(id, value);
 		}
+#if PICAM_LC_VERSION < 500
+		// libcamera 0.4 leaves a new FrameBuffer's metadata uninitialised and its
+		// virtual pipeline never writes it, while completion cancels the request
+		// when a buffer's status reads FrameCancelled: garbage cancelled about one
+		// run in eight. Pipelines that do write the metadata overwrite this.
+		// metadata() is const only to keep applications from writing it; the
+		// object itself is not const.
+		for (const auto &[stream, fb] : r->request->buffers())
+			const_cast<FrameMetadata &>(fb->metadata()).status = FrameMetadata::FrameSuccess;
+#endif
 		picam::syncForCpu(r, false);
 		// Queued before libcamera sees it: completion may come before queueRequest returns.
 		r->state.store(RequestState::Queued);
