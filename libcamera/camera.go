@@ -34,7 +34,7 @@ type Camera struct {
 	mu         sync.Mutex
 	closed     bool
 	properties *ControlList
-	controls   *ControlInfoMap
+	controls   atomic.Pointer[ControlInfoMap] // replaced at each Configure
 	streams    []*Stream
 	streamCnt  int
 	requests   []*Request // live, by slot
@@ -66,9 +66,7 @@ func openCamera(m *Manager, index int) (*Camera, error) {
 		}
 	}
 	if err == nil {
-		if err = cError("Camera.Controls", C.picam_camera_controls(c.h, b, &e), &e); err == nil {
-			c.controls, err = decodeInfoMap(cBytes(b))
-		}
+		err = c.readControls()
 	}
 	if err != nil {
 		C.picam_camera_free(c.h)
@@ -87,7 +85,26 @@ func (c *Camera) String() string { return c.id }
 func (c *Camera) Properties() *ControlList { return c.properties }
 
 // Controls returns the controls the camera accepts and their limits.
-func (c *Camera) Controls() *ControlInfoMap { return c.controls }
+// libcamera updates the limits when the camera is configured (on a
+// Raspberry Pi they depend on the sensor mode), so call it again after
+// [Camera.Configure].
+func (c *Camera) Controls() *ControlInfoMap { return c.controls.Load() }
+
+// readControls reads the camera's current control limits from libcamera.
+func (c *Camera) readControls() error {
+	b := C.picam_bytes_new()
+	defer C.picam_bytes_free(b)
+	var e C.picam_error
+	if err := cError("Camera.Controls", C.picam_camera_controls(c.h, b, &e), &e); err != nil {
+		return err
+	}
+	infos, err := decodeInfoMap(cBytes(b))
+	if err != nil {
+		return err
+	}
+	c.controls.Store(infos)
+	return nil
+}
 
 // StreamCount returns how many streams the camera can produce at once.
 func (c *Camera) StreamCount() int { return c.streamCnt }
@@ -194,6 +211,9 @@ func (c *Camera) Configure(cfg *CameraConfiguration) error {
 	if err := cfg.pull(); err != nil {
 		return err
 	}
+	if err := c.readControls(); err != nil {
+		return err
+	}
 	c.dropStreams()
 	for i := range cfg.streams {
 		s := &Stream{camera: c, index: i, config: *cfg.streams[i]}
@@ -296,7 +316,7 @@ func (c *Camera) CreateRequest(cookie uint64) (*Request, error) {
 		return nil, err
 	}
 	r := &Request{camera: c, h: h, slot: uint32(slot), cookie: cookie, held: &holdSet{}}
-	r.controls.ids = c.controls.ids
+	r.controls.ids = c.controls.Load().ids
 	// A request dropped without Free (possible once its camera is closed)
 	// still lets its buffers' memory go.
 	runtime.AddCleanup(r, (*holdSet).release, r.held)

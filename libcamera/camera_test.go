@@ -326,3 +326,36 @@ func TestLogLevels(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// libcamera may change control limits at configure (on a Raspberry Pi they
+// follow the sensor mode): Controls is read again then.
+func TestControlsRereadAtConfigure(t *testing.T) {
+	r := newRig(t, barsID, Size{640, 480}, AllocatorMemfd)
+	before := r.cam.Controls()
+	cfg, err := r.cam.GenerateConfiguration(RoleViewfinder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range r.requests {
+		req.Free()
+	}
+	r.requests = nil
+	if err := r.alloc.Free(r.stream); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cam.Configure(cfg); err != nil {
+		t.Fatal(err)
+	}
+	after := r.cam.Controls()
+	if after == before {
+		t.Fatal("Controls() is the map read at open after Configure")
+	}
+	if after.Len() != before.Len() {
+		t.Fatalf("controls after configure: %d, before: %d", after.Len(), before.Len())
+	}
+	a, ok1 := after.Find("FrameDurationLimits")
+	b, ok2 := before.Find("FrameDurationLimits")
+	if !ok1 || !ok2 || a.String() != b.String() {
+		t.Fatalf("FrameDurationLimits after configure %v, before %v", a, b)
+	}
+}

@@ -73,5 +73,17 @@ func (c ColorSpace) String() string {
 	case ColorSpaceRec2020:
 		return "Rec2020"
 	}
-	return fmt.Sprintf("ColorSpace(%d/%d/%d/%d)", c.Primaries, c.TransferFunction, c.YcbcrEncoding, c.Range)
+	// Unnamed combinations read as libcamera prints them.
+	return fmt.Sprintf("%s/%s/%s/%s",
+		name(c.Primaries, "Raw", "Smpte170m", "Rec709", "Rec2020"),
+		name(c.TransferFunction, "Linear", "Srgb", "Rec709"),
+		name(c.YcbcrEncoding, "None", "Rec601", "Rec709", "Rec2020"),
+		name(c.Range, "Full", "Limited"))
+}
+
+func name[T ~uint8](v T, names ...string) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return fmt.Sprintf("%d", v)
 }
