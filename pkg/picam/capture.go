@@ -1,0 +1,546 @@
+package picam
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/picamgo/picamgo/libcamera"
+)
+
+// engine is a started camera's capture loop: one goroutine that receives
+// completed requests from libcamera, hands frames to waiting callers, and
+// queues requests again once nobody holds them. It owns queueing; libcamera's
+// thread only pushes completed requests onto a channel.
+type engine struct {
+	c    *Camera
+	set  *streamSet
+	lc   *libcamera.Camera
+	stop chan struct{}
+	done chan struct{}
+	reqs chan *waiter
+	free chan *slot
+
+	waiting []*waiter
+	latest  *slot // newest frame nobody took yet, when the configuration queues
+	hold    bool
+	queued  int // requests in libcamera
+	ctrlID  ControlsID
+
+	lastFrame  time.Time
+	stall      *time.Timer
+	stallArmed bool
+	stallSince time.Time
+
+	pace      time.Duration
+	lastQueue time.Time
+	backlog   []*slot
+	paceTimer *time.Timer
+	paceArmed bool
+	failed    []*slot
+}
+
+// waiter is one capture call waiting for a frame.
+type waiter struct {
+	after int64 // CLOCK_MONOTONIC ns; a frame must start at or after it
+	ctrl  ControlsID
+	state atomic.Int32 // waitPending, then waitDone or waitCancelled
+	ch    chan result  // receives exactly one result once done
+}
+
+const (
+	waitPending int32 = iota
+	waitDone
+	waitCancelled
+)
+
+type result struct {
+	s   *slot
+	err error
+}
+
+func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
+	e := &engine{c: c, set: set, lc: c.lc, stop: make(chan struct{}), done: make(chan struct{}),
+		reqs: make(chan *waiter), ctrlID: ctrlID, lastFrame: time.Now()}
+	c.rmu.Lock()
+	e.free = c.free
+	c.rmu.Unlock()
+	e.hold = c.cfg.Queue && len(set.slots) > 1
+	e.stall = time.NewTimer(time.Hour)
+	e.stall.Stop()
+	e.paceTimer = time.NewTimer(time.Hour)
+	e.paceTimer.Stop()
+	if c.opts.MaxFrameRate > 0 {
+		e.pace = time.Duration(float64(time.Second) / c.opts.MaxFrameRate)
+	}
+	return e
+}
+
+func (e *engine) run() {
+	defer close(e.done)
+	completed := e.lc.RequestCompleted()
+	for {
+		select {
+		case <-e.stop:
+			e.shutdown()
+			return
+		case r := <-completed:
+			e.completed(r)
+		case s := <-e.free:
+			e.requeue(s)
+		case w := <-e.reqs:
+			e.add(w)
+		case <-e.stall.C:
+			e.stallArmed = false
+			e.stalled()
+		case <-e.paceTimer.C:
+			e.paceArmed = false
+			e.paced()
+		}
+	}
+}
+
+func (e *engine) completed(r *libcamera.Request) {
+	s := e.set.slotOf(r)
+	if s == nil {
+		return
+	}
+	e.queued--
+	if !frameOK(r) {
+		e.c.dropped.Add(1)
+		e.requeue(s)
+		return
+	}
+	e.c.frames.Add(1)
+	e.lastFrame = time.Now()
+	s.refs.Store(1) // the engine's own reference
+	delivered := false
+	kept := e.waiting[:0]
+	for _, w := range e.waiting {
+		switch {
+		case w.state.Load() != waitPending:
+		case e.matches(w, s):
+			s.ref()
+			if e.deliver(w, result{s: s}) {
+				delivered = true
+			} else {
+				s.unref()
+			}
+		default:
+			kept = append(kept, w)
+		}
+	}
+	clear(e.waiting[len(kept):])
+	e.waiting = kept
+	if e.latest != nil {
+		e.latest.unref() // superseded
+		e.latest = nil
+	}
+	if delivered || !e.hold {
+		s.unref()
+	} else {
+		e.latest = s
+	}
+	e.armStall()
+}
+
+// frameOK tells frames to hand out from cancelled, failed and startup ones.
+func frameOK(r *libcamera.Request) bool {
+	if r.Status() != libcamera.RequestComplete {
+		return false
+	}
+	for _, b := range r.Buffers() {
+		if md := b.Metadata(); !md.Derived && md.Status != libcamera.FrameSuccess {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *engine) matches(w *waiter, s *slot) bool {
+	if w.ctrl > 0 && s.ctrlID < w.ctrl {
+		return false
+	}
+	return w.after == 0 || s.exposureStart() >= w.after
+}
+
+// deliver completes w with res; false if w was cancelled meanwhile.
+func (e *engine) deliver(w *waiter, res result) bool {
+	if !w.state.CompareAndSwap(waitPending, waitDone) {
+		return false
+	}
+	w.ch <- res
+	return true
+}
+
+func (e *engine) add(w *waiter) {
+	if s := e.latest; s != nil && e.matches(w, s) {
+		if e.deliver(w, result{s: s}) { // the engine's reference goes to w
+			e.latest = nil
+		}
+		return
+	}
+	e.waiting = append(e.waiting, w)
+	if !e.stallArmed {
+		e.stallSince = time.Now()
+		e.armStall()
+	}
+}
+
+// armStall runs the stall timer while someone waits.
+func (e *engine) armStall() {
+	if len(e.waiting) == 0 {
+		if e.stallArmed {
+			e.stall.Stop()
+			e.stallArmed = false
+		}
+		return
+	}
+	e.stall.Reset(e.c.stallTimeout())
+	e.stallArmed = true
+}
+
+func (e *engine) stalled() {
+	if len(e.waiting) == 0 {
+		return
+	}
+	since := e.lastFrame
+	if e.stallSince.After(since) {
+		since = e.stallSince
+	}
+	err := &StallError{Camera: e.c.id, Waited: time.Since(since), Queued: e.queued,
+		Held: e.set.heldSites(e.latest), Buffers: len(e.set.slots)}
+	e.c.stalls.Add(1)
+	e.c.log.Warn("picam: camera stalled", "camera", e.c.id, "error", err)
+	for _, w := range e.waiting {
+		e.deliver(w, result{err: err})
+	}
+	clear(e.waiting)
+	e.waiting = e.waiting[:0]
+}
+
+// requeue queues a slot nobody holds, pacing if asked to.
+func (e *engine) requeue(s *slot) {
+	if e.pace > 0 {
+		if len(e.backlog) > 0 || time.Since(e.lastQueue) < e.pace {
+			e.backlog = append(e.backlog, s)
+			if !e.paceArmed {
+				e.paceTimer.Reset(max(e.pace-time.Since(e.lastQueue), 0))
+				e.paceArmed = true
+			}
+			return
+		}
+	}
+	e.queue(s)
+}
+
+func (e *engine) paced() {
+	if len(e.backlog) == 0 {
+		return
+	}
+	s := e.backlog[0]
+	e.backlog = append(e.backlog[:0], e.backlog[1:]...)
+	e.queue(s)
+	if len(e.backlog) > 0 {
+		e.paceTimer.Reset(e.pace)
+		e.paceArmed = true
+	}
+}
+
+// queue reuses a slot's request, attaches pending controls and queues it.
+func (e *engine) queue(s *slot) {
+	c := e.c
+	if err := s.req.Reuse(libcamera.ReuseBuffers); err != nil {
+		c.log.Error("picam: reuse request", "camera", c.id, "error", err)
+		e.failed = append(e.failed, s)
+		return
+	}
+	pending, id := c.takePending()
+	if err := pending.apply(s.req.Controls()); err != nil {
+		c.log.Error("picam: controls", "camera", c.id, "error", err)
+	}
+	if id > e.ctrlID {
+		e.ctrlID = id
+	}
+	s.ctrlID = e.ctrlID
+	if err := e.lc.QueueRequest(s.req); err != nil {
+		c.log.Error("picam: queue request", "camera", c.id, "error", err)
+		e.failed = append(e.failed, s)
+		c.restorePending(pending) // not applied: keep them for the next request
+		return
+	}
+	e.queued++
+	c.requeues.Add(1)
+	e.lastQueue = time.Now()
+}
+
+func (e *engine) shutdown() {
+	err := fmt.Errorf("picam: camera %s stopped: %w", e.c.id, ErrNotStarted)
+	for _, w := range e.waiting {
+		e.deliver(w, result{err: err})
+	}
+	e.waiting = nil
+	if e.latest != nil {
+		e.latest.unref()
+		e.latest = nil
+	}
+	for _, s := range append(e.backlog, e.failed...) {
+		e.c.recycle(s)
+	}
+	e.backlog, e.failed = nil, nil
+	e.stall.Stop()
+	e.paceTimer.Stop()
+}
+
+// CaptureOption is an option of [Camera.CaptureRequest]: [After], [Flush]
+// or [WithControls].
+type CaptureOption struct{ apply func(*waiter) }
+
+// After asks for a frame whose exposure started at or after t (Picamera2's
+// flush=timestamp): its SensorTimestamp minus its ExposureTime, where the
+// camera reports one.
+func After(t time.Time) CaptureOption {
+	mono := MonotonicNow() - int64(time.Since(t))
+	return CaptureOption{func(w *waiter) { w.after = mono }}
+}
+
+// Flush asks for a frame whose exposure started after the capture call
+// (Picamera2's flush=True).
+func Flush() CaptureOption {
+	return CaptureOption{func(w *waiter) { w.after = MonotonicNow() }}
+}
+
+// WithControls asks for a frame queued with the controls of SetControls call
+// id, or later ones.
+func WithControls(id ControlsID) CaptureOption {
+	return CaptureOption{func(w *waiter) { w.ctrl = id }}
+}
+
+// CaptureRequest returns the next frame (Picamera2's capture_request).
+// Release it when done. It fails with ctx's error, [ErrNotStarted] if the
+// camera is not started or stops meanwhile, and [ErrStalled] if the camera
+// delivers no frame within its stall timeout.
+//
+// Every caller waiting when a frame arrives receives it; a frame is never
+// handed out again to a later call. With [Configuration.Queue], the newest
+// frame nobody took is kept and returned at once: use [Flush] for a frame
+// from after the call.
+func (c *Camera) CaptureRequest(ctx context.Context, opts ...CaptureOption) (*CompletedRequest, error) {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	s, err := c.wait(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return newCompleted(s, pcs[:n]), nil
+}
+
+func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
+	e := c.eng.Load()
+	if e == nil {
+		if c.isClosed() {
+			return nil, c.errClosed("capture from")
+		}
+		return nil, fmt.Errorf("picam: capture from %s: %w", c.id, ErrNotStarted)
+	}
+	w := &waiter{ch: make(chan result, 1)}
+	for _, o := range opts {
+		if o.apply != nil {
+			o.apply(w)
+		}
+	}
+	select {
+	case e.reqs <- w:
+	case <-e.done:
+		return nil, fmt.Errorf("picam: capture from %s: %w", c.id, ErrNotStarted)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case res := <-w.ch:
+		return res.s, res.err
+	case <-ctx.Done():
+		if w.state.CompareAndSwap(waitPending, waitCancelled) {
+			return nil, ctx.Err()
+		}
+		// Delivered meanwhile: give the frame back.
+		if res := <-w.ch; res.s != nil {
+			res.s.unref()
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// DropFrames waits for n frames and drops them (Picamera2's drop_frames).
+func (c *Camera) DropFrames(ctx context.Context, n int) error {
+	for range n {
+		s, err := c.wait(ctx, nil)
+		if err != nil {
+			return err
+		}
+		s.unref()
+	}
+	return nil
+}
+
+// CaptureMetadata returns the next frame's metadata (Picamera2's
+// capture_metadata).
+func (c *Camera) CaptureMetadata(ctx context.Context, opts ...CaptureOption) (Metadata, error) {
+	s, err := c.wait(ctx, opts)
+	if err != nil {
+		return Metadata{}, err
+	}
+	defer s.unref()
+	md, err := s.metadata()
+	if err != nil {
+		return Metadata{}, fmt.Errorf("picam: metadata: %w", err)
+	}
+	return Metadata{list: md}, nil
+}
+
+// CaptureFrame returns a copy of one stream of the next frame, made on the
+// caller's goroutine (Picamera2's capture_array; the copy keeps the
+// stream's layout, see [Frame]).
+func (c *Camera) CaptureFrame(ctx context.Context, stream Stream, opts ...CaptureOption) (Frame, Metadata, error) {
+	r, err := c.CaptureRequest(ctx, opts...)
+	if err != nil {
+		return Frame{}, Metadata{}, err
+	}
+	defer r.Release()
+	f, err := r.Frame(stream)
+	if err != nil {
+		return Frame{}, Metadata{}, err
+	}
+	md, err := r.Metadata()
+	return f.Clone(), md, err
+}
+
+// CaptureBuffer returns a copy of one stream's whole buffer, planes one after
+// the other with their line padding (Picamera2's capture_buffer).
+func (c *Camera) CaptureBuffer(ctx context.Context, stream Stream, opts ...CaptureOption) ([]byte, error) {
+	r, err := c.CaptureRequest(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Release()
+	f, err := r.Frame(stream)
+	if err != nil {
+		return nil, err
+	}
+	return f.AppendBytes(nil), nil
+}
+
+// CaptureImage returns one stream of the next frame as an image that owns
+// its pixels (Picamera2's capture_image).
+func (c *Camera) CaptureImage(ctx context.Context, stream Stream, opts ...CaptureOption) (image.Image, error) {
+	f, _, err := c.CaptureFrame(ctx, stream, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return f.Image()
+}
+
+// CaptureFile writes one stream of the next frame to a file, as JPEG or PNG
+// after its extension (.jpg, .jpeg, .png), and returns the frame's metadata
+// (Picamera2's capture_file). The frame is encoded straight from the
+// camera's buffer on the caller's goroutine.
+func (c *Camera) CaptureFile(ctx context.Context, path string, stream Stream, opts ...CaptureOption) (Metadata, error) {
+	r, err := c.CaptureRequest(ctx, opts...)
+	if err != nil {
+		return Metadata{}, err
+	}
+	defer r.Release()
+	if err := r.Save(path, stream, c.opts.JPEGQuality); err != nil {
+		return Metadata{}, err
+	}
+	return r.Metadata()
+}
+
+// SwitchModeAndCapture switches to cfg, drops delay frames, captures one,
+// passes it to fn, releases it and switches back to the previous
+// configuration (Picamera2's switch_mode_and_capture_*). The camera must be
+// started.
+func (c *Camera) SwitchModeAndCapture(ctx context.Context, cfg Configuration, delay int, fn func(*CompletedRequest) error) error {
+	prev, err := c.Configuration()
+	if err != nil {
+		return err
+	}
+	if !c.Started() {
+		return fmt.Errorf("picam: switch mode of %s: %w", c.id, ErrNotStarted)
+	}
+	if _, err := c.SwitchMode(cfg); err != nil {
+		return err
+	}
+	ferr := func() error {
+		if err := c.DropFrames(ctx, delay); err != nil {
+			return err
+		}
+		r, err := c.CaptureRequest(ctx)
+		if err != nil {
+			return err
+		}
+		defer r.Release()
+		return fn(r)
+	}()
+	if _, err := c.SwitchMode(prev); err != nil && ferr == nil {
+		ferr = err
+	}
+	return ferr
+}
+
+// SwitchModeAndCaptureFile switches to cfg, writes one frame's stream to
+// path and switches back (Picamera2's switch_mode_and_capture_file).
+func (c *Camera) SwitchModeAndCaptureFile(ctx context.Context, cfg Configuration, path string, stream Stream) (Metadata, error) {
+	var md Metadata
+	err := c.SwitchModeAndCapture(ctx, cfg, 0, func(r *CompletedRequest) error {
+		if err := r.Save(path, stream, c.opts.JPEGQuality); err != nil {
+			return err
+		}
+		var err error
+		md, err = r.Metadata()
+		return err
+	})
+	return md, err
+}
+
+// SwitchModeCaptureRequestAndStop switches to cfg, captures one frame and
+// stops the camera, returning the frame (Picamera2's
+// switch_mode_capture_request_and_stop). Release the frame before
+// configuring the camera again.
+func (c *Camera) SwitchModeCaptureRequestAndStop(ctx context.Context, cfg Configuration) (*CompletedRequest, error) {
+	if _, err := c.SwitchMode(cfg); err != nil {
+		return nil, err
+	}
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	r, err := c.CaptureRequest(ctx)
+	if serr := c.Stop(); err == nil && serr != nil {
+		r.Release()
+		return nil, serr
+	}
+	return r, err
+}
+
+// MonotonicNow returns CLOCK_MONOTONIC in nanoseconds, the clock of
+// SensorTimestamp.
+func MonotonicNow() int64 {
+	var ts syscall.Timespec
+	const clockMonotonic = 1
+	syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockMonotonic, uintptr(unsafe.Pointer(&ts)), 0)
+	return ts.Nano()
+}
+
+// MonotonicTime converts a CLOCK_MONOTONIC timestamp in nanoseconds (such as
+// a SensorTimestamp) to wall-clock time. Zero gives the zero Time.
+func MonotonicTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(-time.Duration(MonotonicNow() - ns))
+}

@@ -1,0 +1,324 @@
+package picam
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/picamgo/picamgo/libcamera"
+)
+
+// Controls are camera settings, applied with [Camera.SetControls] or at
+// start through [Configuration.Controls]. Nil fields are left as they are;
+// set a field with Go's new, as in
+//
+//	picam.Controls{ExposureTime: new(10 * time.Millisecond), AeEnable: new(false)}
+//
+// Any other libcamera control goes in ByName, with a value of the control's
+// type (see [libcamera.NewControlValue]; Go ints and float64 are accepted
+// where they fit). Every value is checked against the camera's limits.
+type Controls struct {
+	AeEnable            *bool
+	ExposureTime        *time.Duration // libcamera's ExposureTime, in µs
+	AnalogueGain        *float64
+	ExposureValue       *float64 // EV compensation
+	AwbEnable           *bool
+	ColourGains         *[2]float64 // red, blue
+	Brightness          *float64    // -1..1
+	Contrast            *float64    // 1 is normal
+	Saturation          *float64    // 1 is normal
+	Sharpness           *float64
+	FrameDurationLimits *[2]time.Duration // min, max frame duration
+	// FrameRate fixes the frame rate: it sets FrameDurationLimits to
+	// 1/FrameRate for both limits, as Picamera2's FrameRate does.
+	FrameRate          *float64
+	ScalerCrop         *Rectangle
+	AfMode             *AfMode
+	AfTrigger          *AfTrigger
+	LensPosition       *float64 // dioptres
+	HdrMode            *HdrMode
+	NoiseReductionMode *NoiseReductionMode
+
+	// ByName sets any control by libcamera's name, e.g. "AeMeteringMode".
+	ByName map[string]any
+}
+
+// AfMode is libcamera's AfMode control.
+type AfMode int32
+
+const (
+	AfModeManual     AfMode = 0
+	AfModeAuto       AfMode = 1
+	AfModeContinuous AfMode = 2
+)
+
+// AfTrigger is libcamera's AfTrigger control.
+type AfTrigger int32
+
+const (
+	AfTriggerStart  AfTrigger = 0
+	AfTriggerCancel AfTrigger = 1
+)
+
+// HdrMode is libcamera's HdrMode control.
+type HdrMode int32
+
+const (
+	HdrModeOff                   HdrMode = 0
+	HdrModeMultiExposureUnmerged HdrMode = 1
+	HdrModeMultiExposure         HdrMode = 2
+	HdrModeSingleExposure        HdrMode = 3
+	HdrModeNight                 HdrMode = 4
+)
+
+// NoiseReductionMode is libcamera's (draft) NoiseReductionMode control.
+type NoiseReductionMode int32
+
+const (
+	NoiseReductionOff         NoiseReductionMode = 0
+	NoiseReductionFast        NoiseReductionMode = 1
+	NoiseReductionHighQuality NoiseReductionMode = 2
+	NoiseReductionMinimal     NoiseReductionMode = 3
+	NoiseReductionZSL         NoiseReductionMode = 4
+)
+
+// Set sets a control by name in ByName and returns c, for chaining.
+func (c *Controls) Set(name string, value any) *Controls {
+	if c.ByName == nil {
+		c.ByName = map[string]any{}
+	}
+	c.ByName[name] = value
+	return c
+}
+
+// IsZero reports whether no control is set.
+func (c *Controls) IsZero() bool { return len(c.pairs()) == 0 }
+
+type controlPair struct {
+	name  string
+	value any // in libcamera's type
+	shown any // as the caller gave it, for errors
+}
+
+func f32(p *float64) any { return float32(*p) }
+
+// pairs lists the set controls as libcamera names and values.
+func (c *Controls) pairs() []controlPair {
+	var out []controlPair
+	add := func(name string, v, shown any) { out = append(out, controlPair{name, v, shown}) }
+	if c.AeEnable != nil {
+		add("AeEnable", *c.AeEnable, *c.AeEnable)
+	}
+	if c.ExposureTime != nil {
+		add("ExposureTime", int32(c.ExposureTime.Microseconds()), *c.ExposureTime)
+	}
+	if c.AnalogueGain != nil {
+		add("AnalogueGain", f32(c.AnalogueGain), *c.AnalogueGain)
+	}
+	if c.ExposureValue != nil {
+		add("ExposureValue", f32(c.ExposureValue), *c.ExposureValue)
+	}
+	if c.AwbEnable != nil {
+		add("AwbEnable", *c.AwbEnable, *c.AwbEnable)
+	}
+	if c.ColourGains != nil {
+		add("ColourGains", []float32{float32(c.ColourGains[0]), float32(c.ColourGains[1])}, *c.ColourGains)
+	}
+	for _, p := range []struct {
+		name string
+		v    *float64
+	}{{"Brightness", c.Brightness}, {"Contrast", c.Contrast}, {"Saturation", c.Saturation}, {"Sharpness", c.Sharpness}, {"LensPosition", c.LensPosition}} {
+		if p.v != nil {
+			add(p.name, f32(p.v), *p.v)
+		}
+	}
+	if c.FrameDurationLimits != nil {
+		add("FrameDurationLimits", []int64{c.FrameDurationLimits[0].Microseconds(), c.FrameDurationLimits[1].Microseconds()}, *c.FrameDurationLimits)
+	}
+	if c.FrameRate != nil && *c.FrameRate > 0 {
+		d := int64(math.Round(1e6 / *c.FrameRate))
+		add("FrameDurationLimits", []int64{d, d}, fmt.Sprintf("FrameRate %g", *c.FrameRate))
+	}
+	if c.ScalerCrop != nil {
+		add("ScalerCrop", *c.ScalerCrop, *c.ScalerCrop)
+	}
+	if c.AfMode != nil {
+		add("AfMode", int32(*c.AfMode), *c.AfMode)
+	}
+	if c.AfTrigger != nil {
+		add("AfTrigger", int32(*c.AfTrigger), *c.AfTrigger)
+	}
+	if c.HdrMode != nil {
+		add("HdrMode", int32(*c.HdrMode), *c.HdrMode)
+	}
+	if c.NoiseReductionMode != nil {
+		add("NoiseReductionMode", int32(*c.NoiseReductionMode), *c.NoiseReductionMode)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.ByName)) {
+		add(name, c.ByName[name], c.ByName[name])
+	}
+	return out
+}
+
+// controlSet is a validated set of control values, by libcamera name.
+type controlSet struct {
+	names  []string
+	values []libcamera.ControlValue
+}
+
+func (s *controlSet) put(name string, v libcamera.ControlValue) {
+	if i := slices.Index(s.names, name); i >= 0 {
+		s.values[i] = v
+		return
+	}
+	s.names = append(s.names, name)
+	s.values = append(s.values, v)
+}
+
+func (s *controlSet) merge(o *controlSet) {
+	for i, n := range o.names {
+		s.put(n, o.values[i])
+	}
+}
+
+func (s *controlSet) empty() bool { return s == nil || len(s.names) == 0 }
+
+// apply sets every value in l.
+func (s *controlSet) apply(l *libcamera.ControlList) error {
+	if s == nil {
+		return nil
+	}
+	for i, n := range s.names {
+		if err := l.Set(n, s.values[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate checks every control against the camera's limits and returns
+// them converted to libcamera values.
+func (c *Camera) validate(ctrls *Controls) (*controlSet, error) {
+	infos := c.lc.Controls()
+	scratch := infos.NewControlList()
+	set := &controlSet{}
+	for _, p := range ctrls.pairs() {
+		info, ok := infos.Find(p.name)
+		if !ok {
+			reason := "not supported by camera " + c.id
+			if _, known := libcamera.LookupControl(p.name); !known {
+				reason = "no control has this name"
+			}
+			return nil, &ControlError{Camera: c.id, Name: p.name, Value: p.shown, Reason: reason}
+		}
+		if err := scratch.Set(p.name, p.value); err != nil {
+			return nil, &ControlError{Camera: c.id, Name: p.name, Value: p.shown, Info: info,
+				Reason: fmt.Sprintf("wrong type or shape (%v)", err), err: err}
+		}
+		v, _ := scratch.Get(p.name)
+		if reason := checkLimits(info, v); reason != "" {
+			return nil, &ControlError{Camera: c.id, Name: p.name, Value: p.shown, Info: info, Reason: reason}
+		}
+		set.put(p.name, v)
+	}
+	return set, nil
+}
+
+// checkLimits returns why v is outside info's limits, or "".
+func checkLimits(info *libcamera.ControlInfo, v libcamera.ControlValue) string {
+	if len(info.Values) > 0 {
+		for _, a := range info.Values {
+			if a.Equal(v) {
+				return ""
+			}
+			// Values listed as scalars for an array control: check elements.
+			if !a.IsArray() && v.IsArray() {
+				if all(numbers(v), func(x float64) bool { n, _ := firstNumber(a); return x == n }) {
+					return ""
+				}
+			}
+		}
+		if id := info.ID; len(id.Enumerators) > 0 {
+			if n, ok := v.Int64(); ok {
+				if name, known := id.Enumerators[int32(n)]; known {
+					return fmt.Sprintf("%s is not available", name)
+				}
+			}
+		}
+		return "not one of the allowed values"
+	}
+	xs := numbers(v)
+	if xs == nil {
+		return "" // rectangles, sizes, strings: libcamera checks them
+	}
+	lo, hasLo := firstNumber(info.Min)
+	hi, hasHi := firstNumber(info.Max)
+	loA, hiA := numbers(info.Min), numbers(info.Max)
+	for i, x := range xs {
+		l, h := lo, hi
+		if len(loA) == len(xs) {
+			l = loA[i]
+		}
+		if len(hiA) == len(xs) {
+			h = hiA[i]
+		}
+		if hasLo && x < l || hasHi && x > h {
+			return "out of range"
+		}
+	}
+	return ""
+}
+
+func all(xs []float64, f func(float64) bool) bool {
+	for _, x := range xs {
+		if !f(x) {
+			return false
+		}
+	}
+	return len(xs) > 0
+}
+
+// numbers returns a numeric value's elements as float64, or nil.
+func numbers(v libcamera.ControlValue) []float64 {
+	rv := reflect.ValueOf(v.Value())
+	if !rv.IsValid() {
+		return nil
+	}
+	one := func(e reflect.Value) (float64, bool) {
+		switch e.Kind() {
+		case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Int:
+			return float64(e.Int()), true
+		case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uint:
+			return float64(e.Uint()), true
+		case reflect.Float32, reflect.Float64:
+			return e.Float(), true
+		}
+		return 0, false
+	}
+	if rv.Kind() == reflect.Slice {
+		out := make([]float64, 0, rv.Len())
+		for i := range rv.Len() {
+			x, ok := one(rv.Index(i))
+			if !ok {
+				return nil
+			}
+			out = append(out, x)
+		}
+		return out
+	}
+	if x, ok := one(rv); ok {
+		return []float64{x}
+	}
+	return nil
+}
+
+func firstNumber(v libcamera.ControlValue) (float64, bool) {
+	xs := numbers(v)
+	if len(xs) == 0 {
+		return 0, false
+	}
+	return xs[0], true
+}

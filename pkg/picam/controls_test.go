@@ -1,0 +1,183 @@
+package picam
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/picamgo/picamgo/libcamera"
+)
+
+func TestControlEnumsMatchLibcamera(t *testing.T) {
+	for name, want := range map[string]map[int32]string{
+		"AfMode":    {int32(AfModeManual): "AfModeManual", int32(AfModeAuto): "AfModeAuto", int32(AfModeContinuous): "AfModeContinuous"},
+		"AfTrigger": {int32(AfTriggerStart): "AfTriggerStart", int32(AfTriggerCancel): "AfTriggerCancel"},
+		"HdrMode": {int32(HdrModeOff): "HdrModeOff", int32(HdrModeMultiExposureUnmerged): "HdrModeMultiExposureUnmerged",
+			int32(HdrModeMultiExposure): "HdrModeMultiExposure", int32(HdrModeSingleExposure): "HdrModeSingleExposure", int32(HdrModeNight): "HdrModeNight"},
+		"NoiseReductionMode": {int32(NoiseReductionOff): "NoiseReductionModeOff", int32(NoiseReductionFast): "NoiseReductionModeFast",
+			int32(NoiseReductionHighQuality): "NoiseReductionModeHighQuality", int32(NoiseReductionMinimal): "NoiseReductionModeMinimal",
+			int32(NoiseReductionZSL): "NoiseReductionModeZSL"},
+	} {
+		id, ok := libcamera.LookupControl(name)
+		if !ok {
+			t.Errorf("libcamera has no %s", name)
+			continue
+		}
+		for v, n := range want {
+			if got := id.Enumerators[v]; got != n {
+				t.Errorf("%s %d = %q in libcamera, want %q (all %v)", name, v, got, n, id.Enumerators)
+			}
+		}
+	}
+	// Every typed control names a libcamera control of the type we send.
+	all := Controls{AeEnable: new(true), ExposureTime: new(time.Millisecond), AnalogueGain: new(1.0), ExposureValue: new(0.0),
+		AwbEnable: new(true), ColourGains: new([2]float64{1, 1}), Brightness: new(0.0), Contrast: new(1.0), Saturation: new(1.0),
+		Sharpness: new(1.0), FrameDurationLimits: new([2]time.Duration{}), ScalerCrop: new(Rectangle{}), AfMode: new(AfModeAuto),
+		AfTrigger: new(AfTriggerStart), LensPosition: new(1.0), HdrMode: new(HdrModeOff), NoiseReductionMode: new(NoiseReductionFast)}
+	for _, p := range all.pairs() {
+		id, ok := libcamera.LookupControl(p.name)
+		if !ok {
+			t.Errorf("libcamera has no %s", p.name)
+			continue
+		}
+		v, err := libcamera.NewControlValue(p.value)
+		if err != nil || v.Type() != id.Type || v.IsArray() != id.IsArray {
+			t.Errorf("%s: we send %v (%v), libcamera wants %v array %v", p.name, v, err, id.Type, id.IsArray)
+		}
+	}
+}
+
+func TestSetControls(t *testing.T) {
+	c, _ := startCamera(t, linesID, Size{Width: 320, Height: 240}) // FrameDurationLimits 33333..66666 µs
+	// Out of range, with the limits in the error.
+	_, err := c.SetControls(Controls{FrameRate: new(60.0)})
+	var ce *ControlError
+	if !errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnsupported) || !errors.As(err, &ce) ||
+		ce.Name != "FrameDurationLimits" || !strings.Contains(err.Error(), "33333..66666") {
+		t.Errorf("FrameRate 60 = %v, want an out-of-range ControlError with the limits", err)
+	}
+	// A control the camera lacks.
+	if _, err := c.SetControls(Controls{ExposureTime: new(10 * time.Millisecond), AeEnable: new(false)}); !errors.Is(err, ErrUnsupported) || !errors.Is(err, ErrInvalid) {
+		t.Errorf("ExposureTime on the virtual camera = %v, want ErrUnsupported", err)
+	}
+	for _, tc := range []struct {
+		name string
+		v    any
+	}{
+		{"NoSuchControl", 1},
+		{"FrameDurationLimits", "fast"},
+		{"FrameDurationLimits", []int64{1}},
+		{"FaceDetectMode", 1}, // the camera lists only 0
+	} {
+		if _, err := c.SetControls(*new(Controls).Set(tc.name, tc.v)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Set(%s, %v) = %v, want ErrInvalid", tc.name, tc.v, err)
+		} else {
+			t.Log(err)
+		}
+	}
+	// Valid: typed and by name. Ids increase; the frames say which
+	// controls they were queued with.
+	id1, err := c.SetControls(Controls{FrameRate: new(20.0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := c.SetControls(*new(Controls).Set("FrameDurationLimits", []int64{40000, 50000}).Set("FaceDetectMode", 0))
+	if err != nil || id2 <= id1 {
+		t.Fatalf("second SetControls = %d, %v (first %d)", id2, err, id1)
+	}
+	r := capture(t, c, WithControls(id2))
+	first := r.Sequence()
+	if r.ControlsID() < id2 {
+		t.Errorf("frame with controls %d, asked for %d", r.ControlsID(), id2)
+	}
+	r.Release()
+	// Later frames keep the newest id; none before first carried it.
+	for range 5 {
+		r := capture(t, c)
+		if r.ControlsID() != id2 || r.Sequence() <= first {
+			t.Errorf("later frame %d has controls %d", r.Sequence(), r.ControlsID())
+		}
+		r.Release()
+	}
+	if _, err := c.SetControls(Controls{}); err != nil {
+		t.Errorf("empty SetControls = %v", err)
+	}
+}
+
+func TestControlsSequence(t *testing.T) {
+	// The sequence a control change first rode on: every frame before it
+	// has a lower ControlsID, every one from it on has the id.
+	c, _ := startNoQueue(t, barsID, nil)
+	for range 3 {
+		capture(t, c).Release()
+	}
+	id, err := c.SetControls(Controls{FrameRate: new(30.0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firstWith uint32
+	found := false
+	for range 12 {
+		r := capture(t, c)
+		switch {
+		case r.ControlsID() >= id && !found:
+			firstWith, found = r.Sequence(), true
+		case r.ControlsID() < id && found:
+			t.Errorf("frame %d without the controls after frame %d with them", r.Sequence(), firstWith)
+		}
+		r.Release()
+	}
+	if !found {
+		t.Fatal("no frame carried the controls")
+	}
+	t.Logf("controls %d first rode on sequence %d", id, firstWith)
+
+	// Set while stopped: applied at Start, from the first frame.
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	id, err = c.SetControls(Controls{FrameDurationLimits: new([2]time.Duration{33333 * time.Microsecond, 33333 * time.Microsecond})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := capture(t, c)
+	if r.ControlsID() != id {
+		t.Errorf("first frame after Start has controls %d, want %d", r.ControlsID(), id)
+	}
+	r.Release()
+}
+
+func TestMetadata(t *testing.T) {
+	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48})
+	md, err := c.CaptureMetadata(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, ok := md.SensorTimestamp()
+	if !ok || ts <= 0 || ts > MonotonicNow() {
+		t.Errorf("SensorTimestamp %d %v", ts, ok)
+	}
+	if v, ok := md.Get("SensorTimestamp"); !ok || v.(int64) != ts {
+		t.Errorf("Get(SensorTimestamp) = %v", v)
+	}
+	if m := md.Map(); m["SensorTimestamp"] != ts {
+		t.Errorf("Map() = %v", m)
+	}
+	// The virtual camera reports nothing else.
+	if _, ok := md.ExposureTime(); ok {
+		t.Error("ExposureTime from the virtual camera")
+	}
+	if _, ok := md.ColourGains(); ok {
+		t.Error("ColourGains from the virtual camera")
+	}
+	if _, ok := (Metadata{}).AnalogueGain(); ok {
+		t.Error("zero Metadata has a gain")
+	}
+	if (Metadata{}).String() != "{}" || len((Metadata{}).Map()) != 0 {
+		t.Error("zero Metadata")
+	}
+}

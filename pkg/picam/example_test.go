@@ -1,0 +1,231 @@
+package picam_test
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/picamgo/picamgo/pkg/picam"
+)
+
+// The test cameras of testdata/virtual.yaml.
+func ExampleGlobalCameraInfo() {
+	cams, err := picam.GlobalCameraInfo()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range cams {
+		fmt.Printf("%d: %s (%s, %s)\n", c.Index, c.Model, c.ID, c.Location)
+	}
+	// Output:
+	// 0: picamgo virtual bars (picamgo-bars, front)
+	// 1: picamgo virtual lines (picamgo-lines, back)
+}
+
+// Picamera2's capture_jpeg.py: configure for stills, start, write a JPEG.
+func Example_capture() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if _, err := cam.Configure(cam.StillConfiguration()); err != nil {
+		log.Fatal(err)
+	}
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	path := filepath.Join(os.TempDir(), "test.jpg")
+	md, err := cam.CaptureFile(ctx, path, picam.Main)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ts, _ := md.SensorTimestamp()
+	fmt.Println("wrote", path, "sensor timestamp", ts)
+}
+
+// Picamera2's capture_request: the frame is the camera's own buffer, with
+// no copy, until Release.
+func ExampleCamera_CaptureRequest() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(); err != nil { // configures the preview configuration
+		log.Fatal(err)
+	}
+	req, err := cam.CaptureRequest(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer req.Release()
+	img, err := req.Image(picam.Main) // a view: *picam.NV12 on the virtual camera
+	if err != nil {
+		log.Fatal(err)
+	}
+	md, _ := req.Metadata()
+	fmt.Println(img.Bounds(), req.Sequence(), md)
+}
+
+// What Configure reports when the camera cannot give what was asked: the
+// virtual camera only produces NV12.
+func ExampleCamera_Configure() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	cfg := cam.PreviewConfiguration()
+	cfg.Strict = true
+	_, err = cam.Configure(cfg)
+	fmt.Println("strict:", err != nil)
+
+	cfg.Strict = false
+	adj, err := cam.Configure(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, a := range adj {
+		if a.Field == "PixelFormat" {
+			fmt.Println(a)
+		}
+	}
+	applied, _ := cam.Configuration()
+	fmt.Println(applied.Main, "stride", applied.Main.Stride)
+	// Output:
+	// strict: true
+	// main PixelFormat: XBGR8888 -> NV12
+	// 640x480-NV12 stride 640
+}
+
+// Picamera2's controls examples: set controls, then find the first frame
+// queued with them.
+func ExampleCamera_SetControls() {
+	cam, err := picam.Open(1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	id, err := cam.SetControls(picam.Controls{FrameRate: new(20.0)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	req, err := cam.CaptureRequest(ctx, picam.WithControls(id))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("controls first rode on frame", req.Sequence())
+	req.Release()
+
+	// Values the camera does not accept are refused, naming its limits.
+	_, err = cam.SetControls(picam.Controls{FrameRate: new(120.0)})
+	fmt.Println(err)
+	_, err = cam.SetControls(picam.Controls{ExposureTime: new(10 * time.Millisecond)})
+	fmt.Println(err)
+}
+
+// Picamera2's capture_request(flush=True): a frame that started after the call.
+func ExampleFlush() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	before := picam.MonotonicNow()
+	req, err := cam.CaptureRequest(context.Background(), picam.Flush())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer req.Release()
+	fmt.Println(req.SensorTimestamp() >= before)
+	// Output: true
+}
+
+// Picamera2's capture_array: a copy that outlives the request.
+func ExampleCamera_CaptureFrame() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	frame, _, err := cam.CaptureFrame(context.Background(), picam.Main)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rgba, err := frame.RGBA()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(frame.Format, rgba.Bounds())
+	// Output: NV12 (0,0)-(640,480)
+}
+
+// Picamera2's still_during_video.py: switch to the still mode for one
+// capture and back.
+func ExampleCamera_SwitchModeAndCaptureFile() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if _, err := cam.Configure(cam.VideoConfiguration()); err != nil {
+		log.Fatal(err)
+	}
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	path := filepath.Join(os.TempDir(), "still.png")
+	if _, err := cam.SwitchModeAndCaptureFile(context.Background(), cam.StillConfiguration(), path, picam.Main); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// Picamera2's MappedArray: reading pixels in place, without a copy.
+func ExampleNV12() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	req, err := cam.CaptureRequest(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer req.Release()
+	img, err := req.Image(picam.Main)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if nv, ok := img.(*picam.NV12); ok {
+		// Mean brightness of the frame.
+		sum := 0
+		b := nv.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for _, v := range nv.Y[y*nv.YStride : y*nv.YStride+b.Dx()] {
+				sum += int(v)
+			}
+		}
+		fmt.Println("mean Y", sum/(b.Dx()*b.Dy()))
+	}
+	_ = image.Image(img)
+}

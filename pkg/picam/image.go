@@ -1,0 +1,508 @@
+package picam
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Frame is one stream of a captured frame: its format and the bytes of each
+// plane. From [CompletedRequest.Frame] the planes are the camera's buffer
+// itself (valid until Release); [Frame.Clone] and the Capture* copies own
+// their memory.
+//
+// Layouts, with Stride bytes per line of the first plane and H lines:
+//   - NV12/NV21: Y (Stride×H), then interleaved CbCr/CrCb (Stride×H/2).
+//   - YUV420/YVU420: Y (Stride×H), then U and V, or V and U (Stride/2×H/2 each).
+//   - YUYV: one plane, Y0 U Y1 V per two pixels.
+//   - RGB888: B,G,R; BGR888: R,G,B; XRGB8888: B,G,R,X; XBGR8888: R,G,B,X.
+//   - MJPEG: one JPEG image, sliced to the bytes used.
+//   - raw Bayer and mono formats: see [Frame.RawLayout].
+//
+// Formats libcamera gives in one plane (as on a Raspberry Pi) are split as
+// above; formats it gives in several (as the virtual camera) are used as given.
+type Frame struct {
+	Stream Stream
+	Format PixelFormat
+	Size   Size
+	Stride int
+	Planes [][]byte
+}
+
+func (f Frame) String() string {
+	return fmt.Sprintf("%v %v-%v stride %d, %d planes", f.Stream, f.Size, f.Format, f.Stride, len(f.Planes))
+}
+
+// Clone returns a copy of the frame that owns its memory.
+func (f Frame) Clone() Frame {
+	buf := f.AppendBytes(make([]byte, 0, f.Len()))
+	out := f
+	out.Planes = make([][]byte, len(f.Planes))
+	off := 0
+	for i, p := range f.Planes {
+		out.Planes[i] = buf[off : off+len(p) : off+len(p)]
+		off += len(p)
+	}
+	return out
+}
+
+// Len returns the total size of the planes.
+func (f Frame) Len() int {
+	n := 0
+	for _, p := range f.Planes {
+		n += len(p)
+	}
+	return n
+}
+
+// AppendBytes appends every plane, in order, to dst.
+func (f Frame) AppendBytes(dst []byte) []byte {
+	for _, p := range f.Planes {
+		dst = append(dst, p...)
+	}
+	return dst
+}
+
+// planes returns n planes of the given sizes: the frame's own when it has
+// that many, or consecutive parts of its first plane.
+func (f Frame) planes(sizes ...int) ([][]byte, error) {
+	if len(f.Planes) >= len(sizes) {
+		out := f.Planes[:len(sizes)]
+		for i, n := range sizes {
+			if len(out[i]) < n {
+				return nil, fmt.Errorf("picam: %v plane %d has %d bytes, want %d: %w", f, i, len(out[i]), n, ErrInvalid)
+			}
+		}
+		return out, nil
+	}
+	if len(f.Planes) == 0 {
+		return nil, fmt.Errorf("picam: %v has no planes: %w", f, ErrInvalid)
+	}
+	all, out, off := f.Planes[0], make([][]byte, len(sizes)), 0
+	for i, n := range sizes {
+		if off+n > len(all) {
+			return nil, fmt.Errorf("picam: %v has %d bytes, too few for its format: %w", f, len(all), ErrInvalid)
+		}
+		out[i] = all[off : off+n : off+n]
+		off += n
+	}
+	return out, nil
+}
+
+// Image returns a view of the frame as an image, without copying its pixels:
+//   - NV12, NV21: [*NV12]
+//   - YUV420, YVU420: [*image.YCbCr] over the planes
+//   - YUYV: [*YUYV]
+//   - RGB888, BGR888, XRGB8888, XBGR8888: [*RGB]
+//   - MJPEG: decoded (a copy)
+//
+// Raw formats have no image view (ErrUnsupported): see [Frame.RawLayout].
+func (f Frame) Image() (image.Image, error) {
+	w, h := int(f.Size.Width), int(f.Size.Height)
+	rect := image.Rect(0, 0, w, h)
+	ch := (h + 1) / 2
+	switch f.Format {
+	case FormatNV12, FormatNV21:
+		p, err := f.planes(f.Stride*h, f.Stride*ch)
+		if err != nil {
+			return nil, err
+		}
+		return &NV12{Y: p[0], UV: p[1], YStride: f.Stride, UVStride: f.Stride, Rect: rect, CrFirst: f.Format == FormatNV21}, nil
+	case FormatYUV420, FormatYVU420:
+		cs := f.Stride / 2
+		p, err := f.planes(f.Stride*h, cs*ch, cs*ch)
+		if err != nil {
+			return nil, err
+		}
+		cb, cr := p[1], p[2]
+		if f.Format == FormatYVU420 {
+			cb, cr = cr, cb
+		}
+		return &image.YCbCr{Y: p[0], Cb: cb, Cr: cr, YStride: f.Stride, CStride: cs,
+			SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: rect}, nil
+	case FormatYUYV:
+		p, err := f.planes(f.Stride * h)
+		if err != nil {
+			return nil, err
+		}
+		return &YUYV{Pix: p[0], Stride: f.Stride, Rect: rect}, nil
+	case FormatRGB888, FormatBGR888, FormatXRGB8888, FormatXBGR8888:
+		p, err := f.planes(f.Stride * h)
+		if err != nil {
+			return nil, err
+		}
+		img := &RGB{Pix: p[0], Stride: f.Stride, Rect: rect}
+		switch f.Format {
+		case FormatRGB888:
+			img.BytesPerPixel, img.R, img.G, img.B = 3, 2, 1, 0
+		case FormatBGR888:
+			img.BytesPerPixel, img.R, img.G, img.B = 3, 0, 1, 2
+		case FormatXRGB8888:
+			img.BytesPerPixel, img.R, img.G, img.B = 4, 2, 1, 0
+		case FormatXBGR8888:
+			img.BytesPerPixel, img.R, img.G, img.B = 4, 0, 1, 2
+		}
+		return img, nil
+	case FormatMJPEG:
+		if len(f.Planes) == 0 {
+			return nil, fmt.Errorf("picam: %v has no planes: %w", f, ErrInvalid)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(f.Planes[0]))
+		if err != nil {
+			return nil, fmt.Errorf("picam: decode %v: %w", f, err)
+		}
+		return img, nil
+	}
+	if l, err := f.RawLayout(); err == nil {
+		return nil, fmt.Errorf("picam: %v is raw (%v); read its bytes: %w", f, l, ErrUnsupported)
+	}
+	return nil, fmt.Errorf("picam: no image view of %v: %w", f.Format, ErrUnsupported)
+}
+
+// RGBA converts the frame to a new RGBA image (YCbCr formats with
+// image/color's JFIF conversion).
+func (f Frame) RGBA() (*image.RGBA, error) {
+	img, err := f.Image()
+	if err != nil {
+		return nil, err
+	}
+	return ToRGBA(img), nil
+}
+
+// ToRGBA converts any image to a new *image.RGBA, with fast paths for the
+// views of this package and image.YCbCr.
+func ToRGBA(img image.Image) *image.RGBA {
+	b := img.Bounds()
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	switch m := img.(type) {
+	case *NV12:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := dst.Pix[(y-b.Min.Y)*dst.Stride:]
+			yrow := m.Y[y*m.YStride:]
+			crow := m.UV[(y/2)*m.UVStride:]
+			ci, cj := 0, 1
+			if m.CrFirst {
+				ci, cj = 1, 0
+			}
+			for x := b.Min.X; x < b.Max.X; x++ {
+				c := (x / 2) * 2
+				r, g, bl := color.YCbCrToRGB(yrow[x], crow[c+ci], crow[c+cj])
+				o := (x - b.Min.X) * 4
+				row[o], row[o+1], row[o+2], row[o+3] = r, g, bl, 255
+			}
+		}
+	case *RGB:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := dst.Pix[(y-b.Min.Y)*dst.Stride:]
+			src := m.Pix[y*m.Stride:]
+			for x := b.Min.X; x < b.Max.X; x++ {
+				i, o := x*m.BytesPerPixel, (x-b.Min.X)*4
+				row[o], row[o+1], row[o+2], row[o+3] = src[i+m.R], src[i+m.G], src[i+m.B], 255
+			}
+		}
+	case *YUYV:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := dst.Pix[(y-b.Min.Y)*dst.Stride:]
+			src := m.Pix[y*m.Stride:]
+			for x := b.Min.X; x < b.Max.X; x++ {
+				i := (x / 2) * 4
+				r, g, bl := color.YCbCrToRGB(src[i+(x&1)*2], src[i+1], src[i+3])
+				o := (x - b.Min.X) * 4
+				row[o], row[o+1], row[o+2], row[o+3] = r, g, bl, 255
+			}
+		}
+	default:
+		draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+	}
+	return dst
+}
+
+// NV12 is a zero-copy view of an NV12 (or NV21) frame: a full-resolution Y
+// plane and a half-resolution plane of interleaved Cb, Cr (Cr, Cb for NV21).
+// image.YCbCr cannot describe interleaved chroma; [NV12.YCbCr] converts.
+// Pixel (x, y) is at Y[y*YStride+x] and UV[(y/2)*UVStride+(x/2)*2].
+type NV12 struct {
+	Y, UV             []byte
+	YStride, UVStride int
+	Rect              image.Rectangle
+	CrFirst           bool // NV21
+}
+
+func (p *NV12) ColorModel() color.Model { return color.YCbCrModel }
+func (p *NV12) Bounds() image.Rectangle { return p.Rect }
+func (p *NV12) At(x, y int) color.Color { return p.YCbCrAt(x, y) }
+
+// YCbCrAt returns the pixel's Y, Cb and Cr.
+func (p *NV12) YCbCrAt(x, y int) color.YCbCr {
+	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
+		return color.YCbCr{}
+	}
+	c := (y/2)*p.UVStride + (x/2)*2
+	cb, cr := p.UV[c], p.UV[c+1]
+	if p.CrFirst {
+		cb, cr = cr, cb
+	}
+	return color.YCbCr{Y: p.Y[y*p.YStride+x], Cb: cb, Cr: cr}
+}
+
+// SubImage returns a view of part of the image.
+func (p *NV12) SubImage(r image.Rectangle) image.Image {
+	q := *p
+	q.Rect = r.Intersect(p.Rect)
+	return &q
+}
+
+// YCbCr returns the frame as an *image.YCbCr sharing the Y plane and with
+// the chroma copied apart (a quarter of the Y plane's size each), the form
+// image/jpeg encodes fastest.
+func (p *NV12) YCbCr() *image.YCbCr {
+	w, h := p.Rect.Max.X, p.Rect.Max.Y
+	cw, ch := (w+1)/2, (h+1)/2
+	cb, cr := make([]byte, cw*ch), make([]byte, cw*ch)
+	for y := range ch {
+		row := p.UV[y*p.UVStride:]
+		for x := range cw {
+			cb[y*cw+x], cr[y*cw+x] = row[2*x], row[2*x+1]
+		}
+	}
+	if p.CrFirst {
+		cb, cr = cr, cb
+	}
+	img := &image.YCbCr{Y: p.Y, Cb: cb, Cr: cr, YStride: p.YStride, CStride: cw,
+		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, w, h)}
+	return img.SubImage(p.Rect).(*image.YCbCr)
+}
+
+// RGB is a zero-copy view of packed 8-bit RGB of 3 or 4 bytes per pixel;
+// R, G and B are the offsets of each channel in a pixel. A fourth byte is
+// padding (libcamera's X), not alpha: pixels are opaque.
+type RGB struct {
+	Pix           []byte
+	Stride        int
+	Rect          image.Rectangle
+	BytesPerPixel int
+	R, G, B       int
+}
+
+func (p *RGB) ColorModel() color.Model { return color.RGBAModel }
+func (p *RGB) Bounds() image.Rectangle { return p.Rect }
+func (p *RGB) At(x, y int) color.Color { return p.RGBAAt(x, y) }
+
+// RGBAAt returns the pixel, opaque.
+func (p *RGB) RGBAAt(x, y int) color.RGBA {
+	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
+		return color.RGBA{}
+	}
+	i := y*p.Stride + x*p.BytesPerPixel
+	return color.RGBA{R: p.Pix[i+p.R], G: p.Pix[i+p.G], B: p.Pix[i+p.B], A: 255}
+}
+
+// SubImage returns a view of part of the image.
+func (p *RGB) SubImage(r image.Rectangle) image.Image {
+	q := *p
+	q.Rect = r.Intersect(p.Rect)
+	return &q
+}
+
+// YUYV is a zero-copy view of packed 4:2:2 YUYV: Y0 Cb Y1 Cr per two pixels.
+type YUYV struct {
+	Pix    []byte
+	Stride int
+	Rect   image.Rectangle
+}
+
+func (p *YUYV) ColorModel() color.Model { return color.YCbCrModel }
+func (p *YUYV) Bounds() image.Rectangle { return p.Rect }
+func (p *YUYV) At(x, y int) color.Color { return p.YCbCrAt(x, y) }
+
+// YCbCrAt returns the pixel's Y, Cb and Cr.
+func (p *YUYV) YCbCrAt(x, y int) color.YCbCr {
+	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
+		return color.YCbCr{}
+	}
+	i := y*p.Stride + (x/2)*4
+	return color.YCbCr{Y: p.Pix[i+(x&1)*2], Cb: p.Pix[i+1], Cr: p.Pix[i+3]}
+}
+
+// SubImage returns a view of part of the image.
+func (p *YUYV) SubImage(r image.Rectangle) image.Image {
+	q := *p
+	q.Rect = r.Intersect(p.Rect)
+	return &q
+}
+
+// RawLayout describes a raw sensor format such as SRGGB10_CSI2P.
+type RawLayout struct {
+	Format     string // libcamera's name
+	BayerOrder string // "RGGB", "GRBG", "GBRG", "BGGR", or "" for mono
+	BitDepth   int
+	// Packed is MIPI CSI-2 packing: 4 pixels of 10 bits in 5 bytes, or 2
+	// of 12 bits in 3. Unpacked samples take 1 byte (8 bits) or 2 (little
+	// endian, in the low bits).
+	Packed bool
+	// Compressed is the Raspberry Pi 5's PISP_COMP1 compression.
+	Compressed bool
+	Size       Size
+	Stride     int
+}
+
+func (l RawLayout) String() string {
+	s := fmt.Sprintf("%s %v stride %d, %d-bit", l.Format, l.Size, l.Stride, l.BitDepth)
+	if l.BayerOrder != "" {
+		s += " " + l.BayerOrder
+	} else {
+		s += " mono"
+	}
+	if l.Packed {
+		s += " CSI-2 packed"
+	}
+	if l.Compressed {
+		s += " PiSP-compressed"
+	}
+	return s
+}
+
+// RawLayout describes the frame's raw format, or fails with
+// ErrUnsupported for formats that are not raw.
+func (f Frame) RawLayout() (RawLayout, error) {
+	name := f.Format.String()
+	l := RawLayout{Format: name, Size: f.Size, Stride: f.Stride}
+	base := name
+	if i := strings.IndexByte(name, '_'); i >= 0 {
+		base = name[:i]
+		l.Packed = strings.Contains(name[i:], "CSI2P")
+		l.Compressed = strings.Contains(name[i:], "PISP_COMP")
+	}
+	var digits string
+	switch {
+	case l.Compressed && (isBayer(base) || base == "MONO"):
+		// The Pi 5's compressed raw ("RGGB_PISP_COMP1"): 8 bits a sample
+		// stored, 16-bit samples once decompressed.
+		if base != "MONO" {
+			l.BayerOrder = base
+		}
+		l.BitDepth = 16
+		return l, nil
+	case len(base) > 5 && base[0] == 'S' && isBayer(base[1:5]):
+		l.BayerOrder, digits = base[1:5], base[5:]
+	case len(base) > 1 && (base[0] == 'R' || base[0] == 'Y') && base != "RGB888" && !strings.HasPrefix(base, "YU") && !strings.HasPrefix(base, "YV"):
+		digits = base[1:]
+	default:
+		return RawLayout{}, fmt.Errorf("picam: %s is not a raw format: %w", name, ErrUnsupported)
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return RawLayout{}, fmt.Errorf("picam: %s is not a raw format: %w", name, ErrUnsupported)
+	}
+	l.BitDepth = n
+	return l, nil
+}
+
+func isBayer(s string) bool {
+	switch s {
+	case "RGGB", "GRBG", "GBRG", "BGGR":
+		return true
+	}
+	return false
+}
+
+// Encode writes the frame as "jpeg" or "png". JPEG is encoded straight from
+// YUV frames; MJPEG frames are written as they are.
+func (f Frame) Encode(w io.Writer, format string, quality int) error {
+	switch format {
+	case "jpeg", "jpg":
+		if f.Format == FormatMJPEG && len(f.Planes) > 0 {
+			_, err := w.Write(f.Planes[0])
+			return err
+		}
+		img, err := f.Image()
+		if err != nil {
+			return err
+		}
+		switch m := img.(type) {
+		case *NV12:
+			img = m.YCbCr()
+		case *image.YCbCr:
+		default:
+			img = ToRGBA(img)
+		}
+		if quality <= 0 || quality > 100 {
+			quality = 90
+		}
+		return jpeg.Encode(w, img, &jpeg.Options{Quality: quality})
+	case "png":
+		img, err := f.Image()
+		if err != nil {
+			return err
+		}
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		return enc.Encode(w, ToRGBA(img))
+	}
+	return fmt.Errorf("picam: cannot encode %q (want jpeg or png): %w", format, ErrUnsupported)
+}
+
+// FormatForPath returns "jpeg" or "png" after a file name's extension.
+func FormatForPath(path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jpg", ".jpeg":
+		return "jpeg", nil
+	case ".png":
+		return "png", nil
+	}
+	return "", fmt.Errorf("picam: %s: unknown image file extension (want .jpg, .jpeg or .png): %w", path, ErrUnsupported)
+}
+
+// Save writes the frame to a file, as JPEG or PNG after its extension.
+func (f Frame) Save(path string, quality int) (err error) {
+	format, err := FormatForPath(path)
+	if err != nil {
+		return err
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("picam: %w", err)
+	}
+	defer func() {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+		}
+	}()
+	bw := bufio.NewWriterSize(file, 1<<16)
+	if err := f.Encode(bw, format, quality); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Save writes one stream of the frame to a file, as JPEG (at quality, 1..100;
+// 0 means 90) or PNG after its extension (Picamera2's request.save).
+func (r *CompletedRequest) Save(path string, stream Stream, quality int) error {
+	f, err := r.Frame(stream)
+	if err != nil {
+		return err
+	}
+	return f.Save(path, quality)
+}
+
+// Image returns a zero-copy view of one stream (see [Frame.Image]), valid
+// until Release.
+func (r *CompletedRequest) Image(stream Stream) (image.Image, error) {
+	f, err := r.Frame(stream)
+	if err != nil {
+		return nil, err
+	}
+	return f.Image()
+}

@@ -1,0 +1,408 @@
+package picam
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/picamgo/picamgo/libcamera"
+)
+
+// streamSet is what one configuration built: streams, buffers and one slot
+// per request.
+type streamSet struct {
+	c       *Camera
+	gen     uint64
+	order   []Stream
+	streams [3]*libcamera.Stream // by Stream
+	configs [3]StreamConfig      // as applied, by Stream
+	alloc   *libcamera.FrameBufferAllocator
+	slots   []*slot
+}
+
+// slot is one libcamera request with its buffers, reused for every frame
+// it carries. Its reference count says who holds the frame in it: the
+// capture engine and each unreleased CompletedRequest. The count reaches
+// zero exactly once per frame, and that moment returns the slot to the
+// camera.
+type slot struct {
+	set  *streamSet
+	req  *libcamera.Request
+	refs atomic.Int32
+	// ctrlID is the newest SetControls id queued with this request or an
+	// earlier one; written by the engine before queueing.
+	ctrlID ControlsID
+	// site is the newest handle given out for the current frame, for stall
+	// diagnostics.
+	site atomic.Pointer[handle]
+
+	mdMu sync.Mutex
+	md   *libcamera.ControlList
+}
+
+func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []Stream) (set *streamSet, err error) {
+	set = &streamSet{c: c, order: order, alloc: libcamera.NewFrameBufferAllocator(c.lc, c.opts.Allocator)}
+	lstreams := c.lc.Streams()
+	defer func() {
+		if err != nil {
+			for _, s := range set.slots {
+				s.req.Free()
+			}
+			set.freeBuffers()
+		}
+	}()
+	n := -1
+	for i, s := range order {
+		ls := lstreams[i]
+		set.streams[s] = ls
+		lsc := lcfg.At(i)
+		set.configs[s] = StreamConfig{Size: lsc.Size, Format: lsc.PixelFormat, Stride: int(lsc.Stride), FrameSize: int(lsc.FrameSize)}
+		got, err := set.alloc.Allocate(ls)
+		if err != nil {
+			return nil, fmt.Errorf("picam: configure %s: allocate %v buffers: %w", c.id, s, err)
+		}
+		if n < 0 || got < n {
+			n = got
+		}
+	}
+	for i := range n {
+		req, err := c.lc.CreateRequest(uint64(i))
+		if err != nil {
+			return nil, fmt.Errorf("picam: configure %s: %w", c.id, err)
+		}
+		sl := &slot{set: set, req: req}
+		set.slots = append(set.slots, sl)
+		for _, s := range order {
+			ls := set.streams[s]
+			b := set.alloc.Buffers(ls)[i]
+			if err := req.AddBuffer(ls, b); err != nil {
+				return nil, fmt.Errorf("picam: configure %s: %w", c.id, err)
+			}
+		}
+	}
+	c.rmu.Lock()
+	set.gen = c.gen
+	c.free = make(chan *slot, len(set.slots))
+	for _, s := range set.slots {
+		c.free <- s
+	}
+	c.rmu.Unlock()
+	return set, nil
+}
+
+func (set *streamSet) freeBuffers() {
+	for _, s := range set.order {
+		set.alloc.Free(set.streams[s])
+	}
+}
+
+// slotOf returns the slot of a completed request, or nil.
+func (set *streamSet) slotOf(r *libcamera.Request) *slot {
+	if set == nil {
+		return nil
+	}
+	if i := r.Cookie(); i < uint64(len(set.slots)) && set.slots[i].req == r {
+		return set.slots[i]
+	}
+	return nil
+}
+
+// held counts the slots someone holds.
+func (set *streamSet) held() int {
+	n := 0
+	for _, s := range set.slots {
+		if s.refs.Load() > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// heldSites lists where the held slots' frames were captured, skipping except.
+func (set *streamSet) heldSites(except ...*slot) []string {
+	var out []string
+	for _, s := range set.slots {
+		if s.refs.Load() <= 0 || (len(except) > 0 && except[0] == s) {
+			continue
+		}
+		if h := s.site.Load(); h != nil {
+			out = append(out, h.callSite())
+		} else {
+			out = append(out, "(unknown)")
+		}
+	}
+	return out
+}
+
+func (s *slot) ref() { s.refs.Add(1) }
+
+func (s *slot) unref() {
+	switch n := s.refs.Add(-1); {
+	case n == 0:
+		s.set.c.recycle(s)
+	case n < 0:
+		panic("picam: request reference count below zero")
+	}
+}
+
+// recycle gives a slot nobody holds back to the camera: to the engine's
+// free list, or, if the camera was closed or reconfigured since, to
+// libcamera to be freed (which unmaps its buffers once nothing else holds
+// them).
+func (c *Camera) recycle(s *slot) {
+	s.site.Store(nil)
+	s.mdMu.Lock()
+	s.md = nil
+	s.mdMu.Unlock()
+	c.rmu.Lock()
+	if s.set.gen != c.gen {
+		// Reconfigured since: the request is freed already (Free is
+		// idempotent) and its descriptors may be gone.
+		c.rmu.Unlock()
+		s.req.Free()
+		return
+	}
+	if c.rclosed || c.free == nil {
+		c.rmu.Unlock()
+		s.req.Free()
+		return
+	}
+	c.free <- s // never blocks: the list has a place for every slot
+	c.rmu.Unlock()
+}
+
+// metadata decodes the request's metadata once per frame.
+func (s *slot) metadata() (*libcamera.ControlList, error) {
+	s.mdMu.Lock()
+	defer s.mdMu.Unlock()
+	if s.md != nil {
+		return s.md, nil
+	}
+	md, err := s.req.Metadata()
+	if err != nil {
+		return nil, err
+	}
+	s.md = md
+	return md, nil
+}
+
+// exposureStart is when the frame's exposure began, in CLOCK_MONOTONIC ns:
+// SensorTimestamp (the start of readout) minus ExposureTime where the
+// camera reports it, as Picamera2's flush.
+func (s *slot) exposureStart() int64 {
+	ts := int64(s.req.SensorTimestamp())
+	if md, err := s.metadata(); err == nil {
+		if v, ok := md.Get("ExposureTime"); ok {
+			if us, ok := v.Int64(); ok {
+				ts -= us * 1000
+			}
+		}
+	}
+	return ts
+}
+
+// CompletedRequest is a captured frame: one buffer per configured stream,
+// with the request's metadata. The buffers are the camera's own memory,
+// lent until [CompletedRequest.Release] (Picamera2's CompletedRequest).
+//
+// Release it as soon as you are done, typically with defer: the camera has
+// only a few buffers and reuses this one once every holder released it. A
+// CompletedRequest that becomes unreachable without Release is found by the
+// garbage collector, logged with the place it was captured, and its buffer
+// is recovered; until then it stalls the camera for one buffer.
+//
+// A CompletedRequest may be used from several goroutines; each
+// [CompletedRequest.Acquire] gives an independent handle to release.
+type CompletedRequest struct {
+	h       *handle
+	cleanup runtime.Cleanup
+}
+
+// handle is a CompletedRequest's state, kept apart so that the cleanup that
+// detects a leak can reach it without keeping the CompletedRequest alive.
+type handle struct {
+	s        *slot
+	released atomic.Bool
+	npc      int
+	pcs      [16]uintptr
+}
+
+func newCompleted(s *slot, pcs []uintptr) *CompletedRequest {
+	h := &handle{s: s}
+	h.npc = copy(h.pcs[:], pcs)
+	r := &CompletedRequest{h: h}
+	r.cleanup = runtime.AddCleanup(r, leaked, h)
+	s.site.Store(h)
+	return r
+}
+
+// leaked runs when an unreleased CompletedRequest became unreachable.
+func leaked(h *handle) {
+	if !h.released.CompareAndSwap(false, true) {
+		return
+	}
+	c := h.s.set.c
+	c.leaked.Add(1)
+	c.log.Warn("picam: a CompletedRequest was never released; recovering its buffer",
+		"camera", c.id, "sequence", h.s.req.Sequence(), "captured_at", h.callSite())
+	h.s.unref()
+}
+
+// callSite describes where the request was captured: the first three
+// callers outside this package, innermost first, as "file.go:line pkg.Func".
+func (h *handle) callSite() string {
+	if h.npc == 0 {
+		return "(unknown)"
+	}
+	frames := runtime.CallersFrames(h.pcs[:h.npc])
+	var sites []string
+	for len(sites) < 3 {
+		f, more := frames.Next()
+		inPicam := strings.HasPrefix(f.Function, "github.com/picamgo/picamgo/pkg/picam.") && !strings.HasSuffix(f.File, "_test.go")
+		if !inPicam && f.Function != "" {
+			fn := f.Function
+			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
+				fn = fn[i+1:]
+			}
+			sites = append(sites, fmt.Sprintf("%s:%d %s", filepath.Base(f.File), f.Line, fn))
+		}
+		if !more {
+			break
+		}
+	}
+	if len(sites) == 0 {
+		return "(unknown)"
+	}
+	return strings.Join(sites, " <- ")
+}
+
+func (r *CompletedRequest) live(op string) (*slot, error) {
+	if r == nil || r.h == nil {
+		return nil, fmt.Errorf("picam: %s of a nil CompletedRequest: %w", op, ErrInvalid)
+	}
+	if r.h.released.Load() {
+		return nil, fmt.Errorf("picam: %s: %w", op, ErrReleased)
+	}
+	return r.h.s, nil
+}
+
+// Release gives the frame back. When every holder has released it, its
+// buffers are queued to the camera again (exactly once). Releasing again
+// returns [ErrReleased]; releasing after the camera was closed frees the
+// buffers and returns an error matching [ErrClosed]. Both are harmless.
+func (r *CompletedRequest) Release() error {
+	if r == nil || r.h == nil {
+		return nil
+	}
+	h := r.h
+	if !h.released.CompareAndSwap(false, true) {
+		return fmt.Errorf("picam: release: %w", ErrReleased)
+	}
+	r.cleanup.Stop()
+	c := h.s.set.c
+	closed := c.isClosed()
+	h.s.unref()
+	if closed {
+		return fmt.Errorf("picam: release after camera %s was closed: %w", c.id, ErrClosed)
+	}
+	return nil
+}
+
+// Acquire returns another handle on the same frame, to be released on its
+// own; the frame stays valid until both are released. Call it while r is
+// held. Acquiring a released request returns a released handle.
+func (r *CompletedRequest) Acquire() *CompletedRequest {
+	s, err := r.live("acquire")
+	if err != nil {
+		h := &handle{}
+		h.released.Store(true)
+		if r != nil && r.h != nil {
+			h.s = r.h.s
+		}
+		return &CompletedRequest{h: h}
+	}
+	s.ref()
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return newCompleted(s, pcs[:n])
+}
+
+// Released reports whether this handle was released.
+func (r *CompletedRequest) Released() bool { return r == nil || r.h == nil || r.h.released.Load() }
+
+// Sequence returns libcamera's request sequence number, counting from 0 at
+// each start. Gaps mean frames the application did not see.
+func (r *CompletedRequest) Sequence() uint32 {
+	if s, err := r.live("sequence"); err == nil {
+		return s.req.Sequence()
+	}
+	return 0
+}
+
+// SensorTimestamp returns the start of the frame's readout in nanoseconds of
+// CLOCK_MONOTONIC (Go's monotonic clock; see [MonotonicNow]), or 0.
+func (r *CompletedRequest) SensorTimestamp() int64 {
+	if s, err := r.live("sensor timestamp"); err == nil {
+		return int64(s.req.SensorTimestamp())
+	}
+	return 0
+}
+
+// Time returns the sensor timestamp as a wall-clock time.
+func (r *CompletedRequest) Time() time.Time { return MonotonicTime(r.SensorTimestamp()) }
+
+// ControlsID returns the newest [Camera.SetControls] id queued with this
+// frame's request or an earlier one (0 if none).
+func (r *CompletedRequest) ControlsID() ControlsID {
+	if s, err := r.live("controls id"); err == nil {
+		return s.ctrlID
+	}
+	return 0
+}
+
+// Metadata returns the frame's metadata (Picamera2's get_metadata). It
+// stays valid after Release.
+func (r *CompletedRequest) Metadata() (Metadata, error) {
+	s, err := r.live("metadata")
+	if err != nil {
+		return Metadata{}, err
+	}
+	md, err := s.metadata()
+	if err != nil {
+		return Metadata{}, fmt.Errorf("picam: metadata: %w", err)
+	}
+	return Metadata{list: md}, nil
+}
+
+// Frame returns a view of one stream's buffer: no copy is made, and the
+// view is valid only until Release. Use [Frame.Clone] to keep it longer.
+func (r *CompletedRequest) Frame(stream Stream) (Frame, error) {
+	s, err := r.live("frame")
+	if err != nil {
+		return Frame{}, err
+	}
+	set := s.set
+	if stream < 0 || int(stream) >= len(set.streams) || set.streams[stream] == nil {
+		return Frame{}, fmt.Errorf("picam: frame: the configuration has no %v stream: %w", stream, ErrInvalid)
+	}
+	b := s.req.Buffer(set.streams[stream])
+	if b == nil {
+		return Frame{}, fmt.Errorf("picam: frame: no %v buffer in the request: %w", stream, ErrInvalid)
+	}
+	sc := set.configs[stream]
+	f := Frame{Stream: stream, Format: sc.Format, Size: sc.Size, Stride: sc.Stride}
+	planes := b.Planes()
+	md := b.Metadata()
+	f.Planes = make([][]byte, len(planes))
+	for i, p := range planes {
+		f.Planes[i] = p.Data
+		if i < md.NumPlanes && md.BytesUsed[i] > 0 && int(md.BytesUsed[i]) < len(p.Data) && sc.Format == FormatMJPEG {
+			f.Planes[i] = p.Data[:md.BytesUsed[i]]
+		}
+	}
+	return f, nil
+}
