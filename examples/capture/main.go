@@ -1,20 +1,17 @@
-// Command capture is picamgo's main job: it lists the cameras, captures frames
-// from one of them and saves the last frame as an image.
+// Command capture is picamgo's main job: it lists the cameras, captures
+// frames from one of them, reports the frame rate and saves the last frame.
 //
 // Without camera hardware, run it where libcamera's virtual camera exists
 // (make capture does that in the test root). On a Raspberry Pi it uses the
 // real camera:
 //
-//	go run ./examples/capture -frames 100 -size 640x480 -o frame.png
+//	go run ./examples/capture -frames 100 -size 1280x720 -o frame.jpg
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"image"
-	"image/png"
 	"log"
 	"os"
 	"os/signal"
@@ -22,16 +19,17 @@ import (
 	"time"
 
 	"github.com/picamgo/picamgo/libcamera"
+	"github.com/picamgo/picamgo/pkg/picam"
 )
 
 func main() {
 	camera := flag.String("camera", "0", "camera index or id")
 	sizeFlag := flag.String("size", "640x480", "frame size, WIDTHxHEIGHT")
 	frames := flag.Int("frames", 300, "frames to capture")
-	out := flag.String("o", "frame.png", "where to save the last frame (PNG; empty: don't save)")
+	out := flag.String("o", "frame.png", "where to save the last frame (.png, .jpg; empty: don't save)")
 	flag.Parse()
 
-	var size libcamera.Size
+	var size picam.Size
 	if _, err := fmt.Sscanf(*sizeFlag, "%dx%d", &size.Width, &size.Height); err != nil {
 		log.Fatalf("bad -size %q: %v", *sizeFlag, err)
 	}
@@ -46,151 +44,80 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, which string, size libcamera.Size, frames int, out string) error {
-	m, err := libcamera.NewManager()
+func run(ctx context.Context, which string, size picam.Size, frames int, out string) error {
+	infos, err := picam.GlobalCameraInfo()
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	cams, err := m.Cameras()
-	if err != nil {
-		return err
+	if len(infos) == 0 {
+		return fmt.Errorf("no camera found (without hardware, `make capture` uses libcamera's virtual camera)")
 	}
-	if len(cams) == 0 {
-		return errors.New("no camera found (without hardware, run `make capture` to use libcamera's virtual camera)")
+	fmt.Printf("libcamera %s, %d camera(s):\n", libcamera.Version(), len(infos))
+	for _, c := range infos {
+		fmt.Printf("  %d: %s (%s, %s)\n", c.Index, c.Model, c.ID, c.Location)
 	}
-	fmt.Printf("libcamera %s, %d camera(s):\n", libcamera.Version(), len(cams))
-	for i, c := range cams {
-		fmt.Printf("  %d: %s (%s, %v)\n", i, c.Model(), c.ID(), c.Location())
-	}
-	cam, err := pick(m, cams, which)
-	if err != nil {
-		return err
-	}
-	if err := cam.Acquire(); err != nil {
-		return err
-	}
-	defer cam.Release()
 
-	cfg, err := cam.GenerateConfiguration(libcamera.RoleViewfinder)
+	var cam *picam.Camera
+	if i, err := strconv.Atoi(which); err == nil {
+		cam, err = picam.Open(i)
+	} else {
+		cam, err = picam.OpenID(which)
+	}
 	if err != nil {
 		return err
 	}
-	cfg.At(0).Size = size
-	_, adjusted, err := cfg.Validate()
+	defer cam.Close()
+
+	cfg := cam.VideoConfiguration()
+	cfg.Main.Size = size
+	adjusted, err := cam.Configure(cfg)
 	if err != nil {
 		return err
 	}
 	for _, a := range adjusted {
 		fmt.Println("libcamera adjusted", a)
 	}
-	if err := cam.Configure(cfg); err != nil {
+	main, err := cam.StreamConfiguration(picam.Main)
+	if err != nil {
 		return err
 	}
-	stream := cam.Streams()[0]
-	sc := stream.Configuration()
-	fmt.Printf("capturing %d frames from %s at %v %v\n", frames, cam.Model(), sc.Size, sc.PixelFormat)
-
-	alloc := libcamera.NewFrameBufferAllocator(cam, libcamera.AllocatorAuto)
-	if _, err := alloc.Allocate(stream); err != nil {
-		return err
-	}
-	defer alloc.Free(stream)
-	var requests []*libcamera.Request
-	defer func() {
-		for _, r := range requests {
-			r.Free()
-		}
-	}()
-	for i, b := range alloc.Buffers(stream) {
-		r, err := cam.CreateRequest(uint64(i))
-		if err != nil {
-			return err
-		}
-		requests = append(requests, r)
-		if err := r.AddBuffer(stream, b); err != nil {
-			return err
-		}
-	}
-
-	if err := cam.Start(nil); err != nil {
+	fmt.Printf("capturing %d frames from %s at %v %v\n", frames, cam.Info().Model, main.Size, main.Format)
+	if err := cam.Start(); err != nil {
 		return err
 	}
 	defer cam.Stop()
-	for _, r := range requests {
-		if err := cam.QueueRequest(r); err != nil {
-			return err
-		}
-	}
 
 	start := time.Now()
-	var first, last uint64
-	var lastSeq uint32
+	var firstSeq uint32
+	var firstTime time.Time
+	var last *picam.CompletedRequest
 	for n := range frames {
 		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		r, err := cam.WaitRequest(wctx)
+		req, err := cam.CaptureRequest(wctx)
 		cancel()
 		if err != nil {
 			return fmt.Errorf("frame %d: %w", n, err)
 		}
-		if r.Status() != libcamera.RequestComplete {
-			return fmt.Errorf("frame %d: request %v", n, r.Status())
-		}
 		if n == 0 {
-			first = r.SensorTimestamp()
+			firstSeq, firstTime = req.Sequence(), req.Time()
 		}
-		last, lastSeq = r.SensorTimestamp(), r.Sequence()
 		if n == frames-1 {
-			// The buffer is read in place; it is not requeued, so it cannot change under us.
-			if out != "" {
-				if err := save(out, sc, r.Buffer(stream)); err != nil {
-					return err
-				}
-				fmt.Println("saved frame", lastSeq, "to", out)
-			}
+			last = req // held: its buffer stays out of the camera until Release
 			break
 		}
-		if err := r.Reuse(libcamera.ReuseBuffers); err != nil {
-			return err
-		}
-		if err := cam.QueueRequest(r); err != nil {
-			return err
-		}
+		req.Release()
 	}
 	elapsed := time.Since(start)
-	fmt.Printf("%d frames in %v: %.1f frames/s (last sequence %d, sensor time span %v)\n",
-		frames, elapsed.Round(time.Millisecond), float64(frames)/elapsed.Seconds(), lastSeq,
-		time.Duration(last-first))
-	return nil
-}
-
-func pick(m *libcamera.Manager, cams []*libcamera.Camera, which string) (*libcamera.Camera, error) {
-	if i, err := strconv.Atoi(which); err == nil {
-		if i < 0 || i >= len(cams) {
-			return nil, fmt.Errorf("no camera %d (there are %d)", i, len(cams))
+	defer last.Release()
+	fmt.Printf("%d frames in %v: %.1f frames/s, sequence %d to %d, sensor time span %v\n",
+		frames, elapsed.Round(time.Millisecond), float64(frames)/elapsed.Seconds(),
+		firstSeq, last.Sequence(), last.Time().Sub(firstTime).Round(time.Microsecond))
+	if out != "" {
+		// The encoder reads the camera's buffer in place, on this goroutine.
+		if err := last.Save(out, picam.Main, 90); err != nil {
+			return err
 		}
-		return cams[i], nil
+		fmt.Println("saved frame", last.Sequence(), "to", out)
 	}
-	return m.Get(which)
-}
-
-// save writes the frame's luma as a grey PNG straight from the mapped
-// buffer: the Y plane of NV12 and YUV420 is already an image.Gray.
-func save(path string, sc libcamera.StreamConfiguration, b *libcamera.FrameBuffer) error {
-	switch sc.PixelFormat {
-	case libcamera.FormatNV12, libcamera.FormatYUV420:
-	default:
-		return fmt.Errorf("saving %v frames is not supported by this example", sc.PixelFormat)
-	}
-	y := b.Planes()[0].Data
-	img := &image.Gray{Pix: y, Stride: int(sc.Stride), Rect: image.Rect(0, 0, int(sc.Size.Width), int(sc.Size.Height))}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return nil
 }
