@@ -26,7 +26,7 @@ RUN := .ci/testroot.sh run $(LIBCAMERA)
 .PHONY: test vet bench capture root clean-root
 
 test:
-	$(RUN) sh -c 'go vet ./... && go test $(TESTFLAGS) ./...'
+	$(RUN) .ci/gotest.sh $(TESTFLAGS)
 
 vet:
 	$(RUN) go vet ./...

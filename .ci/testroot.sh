@@ -17,9 +17,11 @@ cache=${PICAMGO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/picamgo}
 flavor=${2:-0.7}
 
 packages="libcamera-dev pkg-config g++ ca-certificates"
+extra=""
 
 case "$flavor" in
-0.7) backports=1 ;;
+# OpenCV (for gocv, pkg/picamcv) only in the main root: about +1.3 GB.
+0.7) backports=1 extra="libopencv-dev" ;;
 0.4) backports=0 ;;
 *) echo "testroot: unknown libcamera flavor '$flavor' (want 0.7 or 0.4)" >&2; exit 2 ;;
 esac
@@ -46,6 +48,12 @@ build() {
 	echo "testroot: building $root (libcamera $flavor) from $m ..." >&2
 	debootstrap --variant=minbase --include="${packages// /,}" trixie "$tmp" "$m" >"$tmp.log" 2>&1 ||
 		{ tail -n 30 "$tmp.log" >&2; exit 1; }
+	# Extras first, from trixie itself: backports' libcamera then upgrades
+	# what it shares with them (mesa) consistently.
+	if [ -n "$extra" ]; then
+		chroot "$tmp" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $extra" >>"$tmp.log" 2>&1 ||
+			{ tail -n 30 "$tmp.log" >&2; exit 1; }
+	fi
 	if [ "$backports" = 1 ]; then
 		echo "deb $m trixie-backports main" >"$tmp/etc/apt/sources.list.d/backports.list"
 		chroot "$tmp" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie-backports libcamera-dev' >>"$tmp.log" 2>&1 ||
@@ -70,7 +78,7 @@ ensure() {
 
 # The recipe's identity: what goes into the root and how. A change rebuilds it;
 # editing how a root is used does not.
-recipe=$( { declare -f build; echo "$packages $flavor $backports"; } | sha256sum | cut -c1-16)
+recipe=$( { declare -f build; echo "$packages $extra $flavor $backports"; } | sha256sum | cut -c1-16)
 
 # The host can run the tests itself when its libcamera (0.4 or newer) has the
 # virtual pipeline compiled in.
@@ -109,8 +117,11 @@ run)
 	gocache=$(go env GOCACHE)-trixie-$flavor
 	gomodcache=$(go env GOMODCACHE)
 	mkdir -p "$gocache" "$gomodcache"
-	# Modules come from the host's cache (filled by the caller); the root needs no network.
-	(cd "$here" && go mod download)
+	# Modules come from the host's cache (filled by the caller); the root needs
+	# no network. Nested modules (those that need OpenCV) have their own go.mod.
+	for mod in $(cd "$here" && find . -name go.mod -not -path './out/*' -printf '%h\n'); do
+		(cd "$here/$mod" && go mod download)
+	done
 	# A private mount namespace: every mount disappears with the command, even on failure.
 	exec unshare --mount --propagation private -- /bin/bash -c '
 		set -e
