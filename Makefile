@@ -42,3 +42,5 @@ root:
 
 clean-root:
 	rm -rf "$${PICAMGO_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/picamgo}/trixie-$(LIBCAMERA)"
+
+include mk/cross.mk

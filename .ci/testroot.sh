@@ -113,37 +113,7 @@ run)
 		run_native "$@"
 	fi
 	mkdir -p "$cache"; ensure
-	goroot=$(go env GOROOT)
-	gocache=$(go env GOCACHE)-trixie-$flavor
-	gomodcache=$(go env GOMODCACHE)
-	mkdir -p "$gocache" "$gomodcache"
-	# Modules come from the host's cache (filled by the caller); the root needs
-	# no network. Nested modules (those that need OpenCV) have their own go.mod.
-	for mod in $(cd "$here" && find . -name go.mod -not -path './out/*' -printf '%h\n'); do
-		(cd "$here/$mod" && go mod download)
-	done
-	# A private mount namespace: every mount disappears with the command, even on failure.
-	exec unshare --mount --propagation private -- /bin/bash -c '
-		set -e
-		root=$1 here=$2 goroot=$3 gocache=$4 gomodcache=$5; shift 5
-		mount -t proc proc "$root/proc"
-		mount --rbind /dev "$root/dev"
-		mount --bind "$goroot" "$root/usr/local/go"
-		mount --bind "$here" "$root/src"
-		mount --bind "$gocache" "$root/gocache"
-		mount --bind "$gomodcache" "$root/gomodcache"
-		touch "$root/usr/share/libcamera/pipeline/virtual/virtual.yaml"
-		mount --bind "$here/testdata/virtual.yaml" "$root/usr/share/libcamera/pipeline/virtual/virtual.yaml"
-		exec chroot "$root" /usr/bin/env -i \
-			PATH=/usr/local/go/bin:/usr/bin:/bin HOME=/root TERM=dumb \
-			GOTOOLCHAIN=local GOCACHE=/gocache GOMODCACHE=/gomodcache GOPROXY=off GOFLAGS=-mod=mod \
-			CGO_ENABLED=1 LIBCAMERA_PIPELINES_MATCH_LIST=virtual \
-			${LIBCAMERA_LOG_LEVELS:+LIBCAMERA_LOG_LEVELS="$LIBCAMERA_LOG_LEVELS"} \
-			${GOEXPERIMENT:+GOEXPERIMENT="$GOEXPERIMENT"} ${CGO_CPPFLAGS:+CGO_CPPFLAGS="$CGO_CPPFLAGS"} \
-			${PICAMGO_LOG:+PICAMGO_LOG="$PICAMGO_LOG"} \
-			PICAMGO_TEST_ROOT=1 \
-			/bin/sh -c "cd /src && exec \"\$@\"" sh "$@"
-	' sh "$root" "$here" "$goroot" "$gocache" "$gomodcache" "$@" ;;
+	PICAMGO_PASS_ENV="LIBCAMERA_LOG_LEVELS PICAMGO_LOG" exec "$here/.ci/enterroot.sh" "$root" "trixie-$flavor" "$@" ;;
 *)
 	sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac
