@@ -36,3 +36,70 @@ func BenchmarkCaptureRequest(b *testing.B) {
 	}
 	_ = sink
 }
+
+func benchCamera(b *testing.B, bufs int) *Camera {
+	opts, _ := testOptions(barsID)
+	opts.MaxFrameRate = 0
+	c, err := OpenWith(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	cfg := nv12Config(c, Size{Width: 64, Height: 48})
+	cfg.BufferCount = bufs
+	if _, err := c.Configure(cfg); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkFrames measures a stream loop: one frame through Frames (Block),
+// a byte read, the automatic release.
+func BenchmarkFrames(b *testing.B) {
+	c := benchCamera(b, 4)
+	var sink byte
+	n := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for r, err := range c.Frames(context.Background(), StreamOptions{Policy: Block, Buffer: 2}) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, _ := r.Frame(Main)
+		sink += f.Planes[0][0]
+		if n++; n >= b.N {
+			break
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(c.Stats().StreamDropped)/float64(b.N), "dropped/op")
+	_ = sink
+}
+
+// BenchmarkProcess measures ordered parallel processing: one frame through
+// Process with a trivial function, in frame order.
+func BenchmarkProcess(b *testing.B) {
+	c := benchCamera(b, 4)
+	n := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, err := range Process(context.Background(), c, ProcessOptions{Workers: 2}, func(ctx context.Context, r *CompletedRequest) (byte, error) {
+		f, err := r.Frame(Main)
+		if err != nil {
+			return 0, err
+		}
+		return f.Planes[0][0], nil
+	}) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n++; n >= b.N {
+			break
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(c.Stats().StreamDropped)/float64(b.N), "dropped/op")
+}

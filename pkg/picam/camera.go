@@ -125,6 +125,14 @@ type Camera struct {
 	requeues  atomic.Uint64
 	stalls    atomic.Uint64
 	dropped   atomic.Uint64
+
+	// Streams and callbacks (stream.go, callback.go).
+	streamDropped atomic.Uint64
+	withheld      atomic.Uint64
+	pre, post     atomic.Pointer[func(*CompletedRequest)]
+	cbSkipped     atomic.Uint64
+	cbPanics      atomic.Uint64
+	cbErrs        chan error
 }
 
 // Open opens the camera at index in [GlobalCameraInfo]'s order.
@@ -164,7 +172,8 @@ func OpenWith(opts Options) (*Camera, error) {
 		m.Close()
 		return nil, fmt.Errorf("picam: open camera %s: %w", lc.ID(), err)
 	}
-	c := &Camera{opts: opts, log: opts.Logger, mgr: m, lc: lc, id: lc.ID(), info: infoOf(lc, index)}
+	c := &Camera{opts: opts, log: opts.Logger, mgr: m, lc: lc, id: lc.ID(), info: infoOf(lc, index),
+		cbErrs: make(chan error, callbackErrors)}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -603,12 +612,39 @@ type Stats struct {
 	Requeues uint64 // requests queued (at start and after release)
 	Leaked   uint64 // requests recovered from the garbage collector
 	Stalls   uint64 // waits that failed with ErrStalled
+
+	// StreamDropped counts frames that a stream did not pass on because
+	// its consumer was behind: dropped from its queue (DropOldest,
+	// Latest) or not queued (Block, or a consumer holding its limit).
+	StreamDropped uint64
+	// Withheld counts frames kept from every stream because handing them
+	// out would have left the camera without a buffer to capture into.
+	Withheld uint64
+	// CallbackSkipped counts frames a callback did not see because the
+	// callback goroutine was behind. A frame that missed the pre-callback
+	// is dropped, since nobody may see it before the pre-callback.
+	CallbackSkipped uint64
+	// CallbackPanics counts callbacks that panicked (see [PanicError]).
+	CallbackPanics uint64
+	// Held is the number of the camera's requests held outside libcamera
+	// right now: by the application, streams, callbacks, or the newest
+	// frame kept back for [Configuration.Queue]. Zero once everything is
+	// released (with Queue, one while the camera runs).
+	Held int
 }
 
 // Stats returns the camera's counters.
 func (c *Camera) Stats() Stats {
-	return Stats{Frames: c.frames.Load(), Dropped: c.dropped.Load(), Requeues: c.requeues.Load(),
-		Leaked: c.leaked.Load(), Stalls: c.stalls.Load()}
+	st := Stats{Frames: c.frames.Load(), Dropped: c.dropped.Load(), Requeues: c.requeues.Load(),
+		Leaked: c.leaked.Load(), Stalls: c.stalls.Load(),
+		StreamDropped: c.streamDropped.Load(), Withheld: c.withheld.Load(),
+		CallbackSkipped: c.cbSkipped.Load(), CallbackPanics: c.cbPanics.Load()}
+	c.mu.Lock()
+	if set := c.set; set != nil {
+		st.Held = set.held()
+	}
+	c.mu.Unlock()
+	return st
 }
 
 // ControlsID identifies one [Camera.SetControls] call. IDs increase.

@@ -43,6 +43,15 @@ type engine struct {
 	paceTimer *time.Timer
 	paceArmed bool
 	failed    []*slot
+
+	// Streams fed every frame (see stream.go), owned by this goroutine.
+	subs   []*FrameStream
+	subReq chan *FrameStream
+	unsub  chan *FrameStream
+	// Callbacks (see callback.go): cbq feeds the callback goroutine, which
+	// hands frames back on ready once the pre-callback ran.
+	cbq   chan cbItem
+	ready chan *slot
 }
 
 // waiter is one capture call waiting for a frame.
@@ -66,7 +75,9 @@ type result struct {
 
 func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
 	e := &engine{c: c, set: set, lc: c.lc, stop: make(chan struct{}), done: make(chan struct{}),
-		reqs: make(chan *waiter), ctrlID: ctrlID, lastFrame: time.Now()}
+		reqs: make(chan *waiter), ctrlID: ctrlID, lastFrame: time.Now(),
+		subReq: make(chan *FrameStream), unsub: make(chan *FrameStream),
+		cbq: make(chan cbItem, cbQueue), ready: make(chan *slot)}
 	c.rmu.Lock()
 	e.free = c.free
 	c.rmu.Unlock()
@@ -83,6 +94,7 @@ func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
 
 func (e *engine) run() {
 	defer close(e.done)
+	go e.callbacks()
 	completed := e.lc.RequestCompleted()
 	for {
 		select {
@@ -95,6 +107,12 @@ func (e *engine) run() {
 			e.requeue(s)
 		case w := <-e.reqs:
 			e.add(w)
+		case s := <-e.ready:
+			e.deliver(s)
+		case st := <-e.subReq:
+			e.subscribe(st)
+		case st := <-e.unsub:
+			e.unsubscribe(st)
 		case <-e.stall.C:
 			e.stallArmed = false
 			e.stalled()
@@ -117,8 +135,25 @@ func (e *engine) completed(r *libcamera.Request) {
 		return
 	}
 	e.c.frames.Add(1)
-	e.lastFrame = time.Now()
 	s.refs.Store(1) // the engine's own reference
+	if e.c.pre.Load() != nil {
+		// The pre-callback runs before anyone sees the frame, on the
+		// callback goroutine, which hands the frame back on e.ready. If it
+		// is behind, the frame is dropped rather than waiting here.
+		if !e.toCallbacks(cbItem{s: s, pre: true}) {
+			e.c.cbSkipped.Add(1)
+			s.unref()
+		}
+		return
+	}
+	e.deliver(s)
+}
+
+// deliver hands a frame the engine holds one reference on to the waiting
+// capture calls, the streams and the post-callback, and keeps it as the
+// latest frame or gives it back.
+func (e *engine) deliver(s *slot) {
+	e.lastFrame = time.Now()
 	delivered := false
 	kept := e.waiting[:0]
 	for _, w := range e.waiting {
@@ -126,7 +161,7 @@ func (e *engine) completed(r *libcamera.Request) {
 		case w.state.Load() != waitPending:
 		case e.matches(w, s):
 			s.ref()
-			if e.deliver(w, result{s: s}) {
+			if e.deliver1(w, result{s: s}) {
 				delivered = true
 			} else {
 				s.unref()
@@ -141,6 +176,34 @@ func (e *engine) completed(r *libcamera.Request) {
 		e.latest.unref() // superseded
 		e.latest = nil
 	}
+	if len(e.subs) > 0 {
+		for _, st := range e.subs {
+			st.makeRoom()
+		}
+		if e.spare() == 0 && len(e.set.slots) > 1 {
+			// Handing the frame to streams would leave the camera without
+			// a buffer until a consumer releases one: requeue it instead.
+			taker := false
+			for _, st := range e.subs {
+				taker = taker || !st.full()
+				st.skip()
+			}
+			if taker {
+				e.c.withheld.Add(1)
+			}
+		} else {
+			for _, st := range e.subs {
+				st.offer(s)
+			}
+		}
+	}
+	if e.c.post.Load() != nil {
+		s.ref()
+		if !e.toCallbacks(cbItem{s: s}) {
+			e.c.cbSkipped.Add(1)
+			s.unref()
+		}
+	}
 	if delivered || !e.hold {
 		s.unref()
 	} else {
@@ -148,6 +211,11 @@ func (e *engine) completed(r *libcamera.Request) {
 	}
 	e.armStall()
 }
+
+// spare counts the buffers the camera has or gets back without anyone
+// releasing a frame: queued in libcamera, waiting for pacing, or released
+// and on their way to being queued.
+func (e *engine) spare() int { return e.queued + len(e.backlog) + len(e.free) }
 
 // frameOK tells frames to hand out from cancelled, failed and startup ones.
 func frameOK(r *libcamera.Request) bool {
@@ -169,8 +237,8 @@ func (e *engine) matches(w *waiter, s *slot) bool {
 	return w.after == 0 || s.exposureStart() >= w.after
 }
 
-// deliver completes w with res; false if w was cancelled meanwhile.
-func (e *engine) deliver(w *waiter, res result) bool {
+// deliver1 completes w with res; false if w was cancelled meanwhile.
+func (e *engine) deliver1(w *waiter, res result) bool {
 	if !w.state.CompareAndSwap(waitPending, waitDone) {
 		return false
 	}
@@ -180,7 +248,7 @@ func (e *engine) deliver(w *waiter, res result) bool {
 
 func (e *engine) add(w *waiter) {
 	if s := e.latest; s != nil && e.matches(w, s) {
-		if e.deliver(w, result{s: s}) { // the engine's reference goes to w
+		if e.deliver1(w, result{s: s}) { // the engine's reference goes to w
 			e.latest = nil
 		}
 		return
@@ -192,9 +260,9 @@ func (e *engine) add(w *waiter) {
 	}
 }
 
-// armStall runs the stall timer while someone waits.
+// armStall runs the stall timer while someone waits or a stream is open.
 func (e *engine) armStall() {
-	if len(e.waiting) == 0 {
+	if len(e.waiting) == 0 && len(e.subs) == 0 {
 		if e.stallArmed {
 			e.stall.Stop()
 			e.stallArmed = false
@@ -206,7 +274,7 @@ func (e *engine) armStall() {
 }
 
 func (e *engine) stalled() {
-	if len(e.waiting) == 0 {
+	if len(e.waiting) == 0 && len(e.subs) == 0 {
 		return
 	}
 	since := e.lastFrame
@@ -218,10 +286,11 @@ func (e *engine) stalled() {
 	e.c.stalls.Add(1)
 	e.c.log.Warn("picam: camera stalled", "camera", e.c.id, "error", err)
 	for _, w := range e.waiting {
-		e.deliver(w, result{err: err})
+		e.deliver1(w, result{err: err})
 	}
 	clear(e.waiting)
 	e.waiting = e.waiting[:0]
+	e.endStreams(err)
 }
 
 // requeue queues a slot nobody holds, pacing if asked to.
@@ -282,9 +351,11 @@ func (e *engine) queue(s *slot) {
 func (e *engine) shutdown() {
 	err := fmt.Errorf("picam: camera %s stopped: %w", e.c.id, ErrNotStarted)
 	for _, w := range e.waiting {
-		e.deliver(w, result{err: err})
+		e.deliver1(w, result{err: err})
 	}
 	e.waiting = nil
+	e.endStreams(err)
+	close(e.cbq) // the callback goroutine gives back what it holds and ends
 	if e.latest != nil {
 		e.latest.unref()
 		e.latest = nil
@@ -333,11 +404,15 @@ func WithControls(id ControlsID) CaptureOption {
 func (c *Camera) CaptureRequest(ctx context.Context, opts ...CaptureOption) (*CompletedRequest, error) {
 	var pcs [16]uintptr
 	n := runtime.Callers(2, pcs[:])
+	return c.captureRequest(ctx, opts, pcs[:n])
+}
+
+func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs []uintptr) (*CompletedRequest, error) {
 	s, err := c.wait(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return newCompleted(s, pcs[:n]), nil
+	return newCompleted(s, pcs), nil
 }
 
 func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
@@ -391,6 +466,10 @@ func (c *Camera) DropFrames(ctx context.Context, n int) error {
 // CaptureMetadata returns the next frame's metadata (Picamera2's
 // capture_metadata).
 func (c *Camera) CaptureMetadata(ctx context.Context, opts ...CaptureOption) (Metadata, error) {
+	return c.captureMetadata(ctx, opts)
+}
+
+func (c *Camera) captureMetadata(ctx context.Context, opts []CaptureOption) (Metadata, error) {
 	s, err := c.wait(ctx, opts)
 	if err != nil {
 		return Metadata{}, err
@@ -407,7 +486,13 @@ func (c *Camera) CaptureMetadata(ctx context.Context, opts ...CaptureOption) (Me
 // caller's goroutine (Picamera2's capture_array; the copy keeps the
 // stream's layout, see [Frame]).
 func (c *Camera) CaptureFrame(ctx context.Context, stream Stream, opts ...CaptureOption) (Frame, Metadata, error) {
-	r, err := c.CaptureRequest(ctx, opts...)
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureFrame(ctx, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (Frame, Metadata, error) {
+	r, err := c.captureRequest(ctx, opts, pcs)
 	if err != nil {
 		return Frame{}, Metadata{}, err
 	}
@@ -423,7 +508,13 @@ func (c *Camera) CaptureFrame(ctx context.Context, stream Stream, opts ...Captur
 // CaptureBuffer returns a copy of one stream's whole buffer, planes one after
 // the other with their line padding (Picamera2's capture_buffer).
 func (c *Camera) CaptureBuffer(ctx context.Context, stream Stream, opts ...CaptureOption) ([]byte, error) {
-	r, err := c.CaptureRequest(ctx, opts...)
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureBuffer(ctx, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureBuffer(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) ([]byte, error) {
+	r, err := c.captureRequest(ctx, opts, pcs)
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +529,13 @@ func (c *Camera) CaptureBuffer(ctx context.Context, stream Stream, opts ...Captu
 // CaptureImage returns one stream of the next frame as an image that owns
 // its pixels (Picamera2's capture_image).
 func (c *Camera) CaptureImage(ctx context.Context, stream Stream, opts ...CaptureOption) (image.Image, error) {
-	f, _, err := c.CaptureFrame(ctx, stream, opts...)
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureImage(ctx, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureImage(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (image.Image, error) {
+	f, _, err := c.captureFrame(ctx, stream, opts, pcs)
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +547,13 @@ func (c *Camera) CaptureImage(ctx context.Context, stream Stream, opts ...Captur
 // (Picamera2's capture_file). The frame is encoded straight from the
 // camera's buffer on the caller's goroutine.
 func (c *Camera) CaptureFile(ctx context.Context, path string, stream Stream, opts ...CaptureOption) (Metadata, error) {
-	r, err := c.CaptureRequest(ctx, opts...)
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureFile(ctx, path, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureFile(ctx context.Context, path string, stream Stream, opts []CaptureOption, pcs []uintptr) (Metadata, error) {
+	r, err := c.captureRequest(ctx, opts, pcs)
 	if err != nil {
 		return Metadata{}, err
 	}

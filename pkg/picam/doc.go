@@ -30,8 +30,9 @@
 //
 // A started camera runs one goroutine, its capture engine, which receives
 // completed requests from libcamera, hands frames to callers and queues
-// buffers again. libcamera's own thread never runs Go code beyond pushing
-// completed requests onto a channel, and no copy happens there.
+// buffers again (and a callback goroutine, see below). libcamera's own
+// thread never runs Go code beyond pushing completed requests onto a
+// channel, and no copy happens there.
 //
 // [Camera.CaptureRequest] returns a [*CompletedRequest]: the camera's
 // buffers themselves, lent until [CompletedRequest.Release]. Its
@@ -72,12 +73,56 @@
 // settings can be matched to frames. [Metadata] has typed accessors
 // (SensorTimestamp, ExposureTime, AnalogueGain, ...) and every value by name.
 //
-// # Concurrency
+// # Asynchronous capture and concurrency
 //
 // A Camera's methods may be called from any goroutine. Frames go to every
 // caller waiting when they arrive; a frame is never handed out twice to
 // successive calls. A CompletedRequest may be shared between goroutines;
 // give each its own handle with Acquire.
+//
+// Nothing a program does with frames can stall the camera or run on
+// libcamera's thread; the package gives four ways to use frames without
+// blocking the rest of the program:
+//
+// Jobs. Each capture call has an asynchronous form that returns a
+// [*Job] at once ([Camera.CaptureRequestAsync], [Camera.CaptureFrameAsync],
+// [Camera.CaptureImageAsync], [Camera.CaptureBufferAsync],
+// [Camera.CaptureMetadataAsync], [Camera.CaptureFileAsync]): select on
+// [Job.Done] beside a network connection or a ticker, then take
+// [Job.Result], or call [Job.Wait]. Copies and encoding happen on the
+// job's goroutine. Cancelling the job's context (or [Job.Cancel]) abandons
+// it and gives back a frame nobody collected; a request collected by Wait
+// or Result is the caller's to release.
+//
+// Streams. [Camera.Frames] (an iterator, releasing each frame after the
+// loop body) and [Camera.Stream] (a channel, [FrameStream]) feed every
+// frame to a consumer through a bounded queue, with a [Policy] for a
+// consumer that falls behind: [Block] keeps what is queued and skips new
+// frames, [DropOldest] and [Latest] keep the newest. The camera never
+// waits for a consumer: a stream holds at most BufferCount-1 buffers
+// (queued plus held by its consumer), and a frame that would take the
+// camera's last buffer is kept from every stream and queued again at once
+// ([Stats.Withheld]), so the camera always has a buffer to capture into.
+// Frames a stream does not pass on are counted ([StreamStats],
+// [Stats.StreamDropped]) and show as gaps in [CompletedRequest.Sequence].
+//
+// Ordered parallel processing. [Process] runs a function on consecutive
+// frames on several workers and yields the results in frame order, with
+// each frame's sequence and timestamp. Frames in flight are bounded
+// (below the buffer count), the first error or a cancellation stops every
+// worker, and every frame is released before the loop ends. It is built on
+// golang.org/x/sync's errgroup and semaphore.
+//
+// Callbacks. [Camera.SetPreCallback] and [Camera.SetPostCallback] are
+// Picamera2's pre_callback and post_callback. They run on one goroutine
+// per started camera, not on libcamera's thread nor on the capture engine,
+// so a slow callback delays only the frames it must see first. A panic in
+// a callback is recovered, logged with its stack, counted and sent to
+// [Camera.CallbackErrors]; the camera goes on.
+//
+// Each camera has its own capture engine, callback goroutine and streams:
+// two cameras run side by side, and a stuck consumer of one does not slow
+// the other.
 //
 // SensorTimestamp is CLOCK_MONOTONIC in nanoseconds; [MonotonicNow] reads
 // that clock and [MonotonicTime] converts to time.Time.

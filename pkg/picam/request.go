@@ -229,6 +229,8 @@ type handle struct {
 	released atomic.Bool
 	npc      int
 	pcs      [16]uintptr
+	label    string       // where the frame went, if not captured by a call (a callback)
+	stream   *FrameStream // the stream that handed this handle out, if any
 }
 
 func newCompleted(s *slot, pcs []uintptr) *CompletedRequest {
@@ -249,12 +251,18 @@ func leaked(h *handle) {
 	c.leaked.Add(1)
 	c.log.Warn("picam: a CompletedRequest was never released; recovering its buffer",
 		"camera", c.id, "sequence", h.s.req.Sequence(), "captured_at", h.callSite())
+	if h.stream != nil {
+		h.stream.held.Add(-1)
+	}
 	h.s.unref()
 }
 
 // callSite describes where the request was captured: the first three
 // callers outside this package, innermost first, as "file.go:line pkg.Func".
 func (h *handle) callSite() string {
+	if h.label != "" {
+		return h.label
+	}
 	if h.npc == 0 {
 		return "(unknown)"
 	}
@@ -305,6 +313,9 @@ func (r *CompletedRequest) Release() error {
 	r.cleanup.Stop()
 	c := h.s.set.c
 	closed := c.isClosed()
+	if h.stream != nil {
+		h.stream.held.Add(-1)
+	}
 	h.s.unref()
 	if closed {
 		return fmt.Errorf("picam: release after camera %s was closed: %w", c.id, ErrClosed)

@@ -1,0 +1,941 @@
+package picam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// startAsync starts a camera without Configuration.Queue (so that a held
+// count of zero means every buffer is back) with bufs buffers.
+func startAsync(t *testing.T, id string, size Size, bufs int, opts func(*Options)) (*Camera, *logBuffer) {
+	t.Helper()
+	o, lb := testOptions(id)
+	if opts != nil {
+		opts(&o)
+	}
+	c, err := OpenWith(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		if testing.Verbose() && t.Failed() {
+			t.Logf("camera log:\n%s", lb)
+		}
+	})
+	cfg := nv12Config(c, size)
+	cfg.Queue = false
+	cfg.BufferCount = bufs
+	if _, err := c.Configure(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return c, lb
+}
+
+var small = Size{Width: 64, Height: 48}
+
+// sampleHeld records the most buffers held at once until stop is closed.
+func sampleHeld(c *Camera, stop <-chan struct{}) func() int {
+	var most atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if n := int32(heldCount(c)); n > most.Load() {
+				most.Store(n)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Microsecond):
+			}
+		}
+	}()
+	return func() int { <-done; return int(most.Load()) }
+}
+
+func TestJobs(t *testing.T) {
+	c, _ := startAsync(t, barsID, Size{Width: 640, Height: 480}, 4, nil)
+	ctx := ctxT(t)
+	leaks := checkLeaks(t)
+
+	// A request job, awaited with select among other work: a frame from
+	// 30ms on.
+	job := c.CaptureRequestAsync(ctx, After(time.Now().Add(30*time.Millisecond)))
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	ticks := 0
+wait:
+	for {
+		select {
+		case <-job.Done():
+			break wait
+		case <-tick.C:
+			ticks++ // the "event loop" goes on
+		}
+	}
+	r, err := job.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ticks < 5 {
+		t.Errorf("the select loop ran %d times in 30ms", ticks)
+	}
+	f, _ := r.Frame(Main)
+	checkBars(t, f, r.Sequence())
+	if r2, _ := job.Wait(ctx); r2 != r {
+		t.Error("a second Wait returned another request")
+	}
+	waitHeld(t, c, 1)
+	r.Release()
+	waitHeld(t, c, 0)
+
+	// Every copying kind, all at once; copies are made on the jobs' goroutines.
+	path := filepath.Join(t.TempDir(), "job.png")
+	fj := c.CaptureFrameAsync(ctx, Main)
+	bj := c.CaptureBufferAsync(ctx, Main)
+	ij := c.CaptureImageAsync(ctx, Main, Flush())
+	mj := c.CaptureMetadataAsync(ctx)
+	pj := c.CaptureFileAsync(ctx, path, Main)
+	cf, err := fj.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBars(t, cf.Frame, 0)
+	if ts, ok := cf.Metadata.SensorTimestamp(); !ok || ts == 0 {
+		t.Errorf("frame job metadata %v", cf.Metadata)
+	}
+	sc, _ := c.StreamConfiguration(Main)
+	if b, err := bj.Wait(ctx); err != nil || len(b) < sc.Stride*480*3/2 {
+		t.Errorf("buffer job: %d bytes, %v", len(b), err)
+	}
+	if img, err := ij.Wait(ctx); err != nil || img.Bounds().Dx() != 640 {
+		t.Errorf("image job: %v", err)
+	}
+	if md, err := mj.Wait(ctx); err != nil || len(md.Names()) == 0 {
+		t.Errorf("metadata job: %v %v", md, err)
+	}
+	if _, err := pj.Wait(ctx); err != nil {
+		t.Errorf("file job: %v", err)
+	} else if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+		t.Errorf("file job wrote nothing: %v", err)
+	}
+	waitHeld(t, c, 0)
+
+	// A job that cannot complete: not done, then cancelled.
+	never := c.CaptureRequestAsync(ctx, After(time.Now().Add(time.Hour)))
+	if _, err := never.Result(); !errors.Is(err, ErrNotDone) {
+		t.Errorf("Result of a pending job = %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	if _, err := never.Wait(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait with a short context = %v", err)
+	}
+	cancel()
+	never.Cancel()
+	if _, err := never.Wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Wait after Cancel = %v", err)
+	}
+
+	// Done but never collected, then abandoned by its context: the buffer
+	// goes back.
+	jctx, jcancel := context.WithCancel(ctx)
+	held := c.CaptureRequestAsync(jctx)
+	<-held.Done()
+	waitHeld(t, c, 1)
+	jcancel()
+	waitHeld(t, c, 0)
+	if r, err := held.Result(); r != nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("Result of an abandoned job = %v, %v", r, err)
+	}
+	// Collected, then cancelled: the caller keeps it.
+	kept := c.CaptureRequestAsync(ctx)
+	r, err = kept.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept.Cancel()
+	if _, err := r.Frame(Main); err != nil {
+		t.Errorf("a collected request was released by Cancel: %v", err)
+	}
+	r.Release()
+	waitHeld(t, c, 0)
+	leaks()
+	// A stopped camera fails its jobs.
+	c.Stop()
+	if _, err := c.CaptureRequestAsync(ctx).Wait(ctx); !errors.Is(err, ErrNotStarted) {
+		t.Errorf("job on a stopped camera = %v", err)
+	}
+	t.Logf("%d ticks of the select loop while the first job ran", ticks)
+}
+
+// TestJobCancelRace cancels jobs at random moments around their
+// completion and checks that every buffer comes back, whoever won.
+func TestJobCancelRace(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	leaks := checkLeaks(t)
+	var got, cancelled int
+	for i := range 300 {
+		ctx, cancel := context.WithCancel(context.Background())
+		job := c.CaptureRequestAsync(ctx)
+		if d := rand.IntN(3000); d > 0 {
+			time.Sleep(time.Duration(d) * time.Microsecond)
+		}
+		switch i % 3 {
+		case 0:
+			cancel()
+		case 1:
+			job.Cancel()
+		case 2:
+			// Collect if done, then cancel.
+			if r, err := job.Result(); err == nil {
+				r.Release()
+			}
+			cancel()
+		}
+		<-job.Done()
+		if r, err := job.Result(); err == nil {
+			got++
+			r.Release()
+		} else if errors.Is(err, context.Canceled) || errors.Is(err, ErrNotDone) {
+			cancelled++
+		} else {
+			t.Fatalf("job %d: %v", i, err)
+		}
+		cancel()
+	}
+	waitHeld(t, c, 0)
+	leaks()
+	if st := c.Stats(); st.Held != 0 || st.Leaked != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	t.Logf("300 jobs: %d results collected, %d cancelled; stats %+v", got, cancelled, c.Stats())
+}
+
+func TestStreamBlockInOrder(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	ctx := ctxT(t)
+	leaks := checkLeaks(t)
+	var seqs []uint32
+	for r, err := range c.Frames(ctx, StreamOptions{Policy: Block, Buffer: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := r.Frame(Main)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkBars(t, f, r.Sequence())
+		seqs = append(seqs, r.Sequence())
+		if len(seqs) == 100 {
+			break
+		}
+	}
+	gaps := 0
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("sequence %d after %d", seqs[i], seqs[i-1])
+		}
+		if seqs[i] != seqs[i-1]+1 {
+			gaps++
+		}
+	}
+	waitHeld(t, c, 0)
+	leaks()
+	t.Logf("100 frames %d..%d, %d gaps; stats %+v", seqs[0], seqs[99], gaps, c.Stats())
+}
+
+// TestStreamDropOldestSlowConsumer: a consumer ten times slower than the
+// camera gets fresh frames, the camera keeps running at its own rate, and
+// capture calls are served meanwhile.
+func TestStreamDropOldestSlowConsumer(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, func(o *Options) { o.MaxFrameRate = 200 })
+	ctx := ctxT(t)
+	leaks := checkLeaks(t)
+	st, err := c.Stream(ctx, StreamOptions{Policy: DropOldest, Buffer: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	most := sampleHeld(c, stop)
+	// Capture calls on the side, while the consumer is slow.
+	var captures atomic.Int32
+	var worst atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			start := time.Now()
+			r, err := c.CaptureRequest(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			r.Release()
+			captures.Add(1)
+			if d := int64(time.Since(start)); d > worst.Load() {
+				worst.Store(d)
+			}
+		}
+	})
+	before := c.Stats()
+	start := time.Now()
+	var seqs []uint32
+	for range 10 {
+		r, err := st.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, r.Sequence())
+		time.Sleep(50 * time.Millisecond) // 20 fps against the camera's 200
+		r.Release()
+	}
+	elapsed := time.Since(start)
+	after := c.Stats()
+	close(stop)
+	wg.Wait()
+	st.Close()
+	waitHeld(t, c, 0)
+	mostHeld := most()
+
+	fps := float64(after.Frames-before.Frames) / elapsed.Seconds()
+	if fps < 100 {
+		t.Errorf("camera ran at %.0f fps behind a slow consumer, want about 200", fps)
+	}
+	ss := st.Stats()
+	if final := c.Stats(); ss.Dropped < 50 || final.StreamDropped < ss.Dropped {
+		t.Errorf("stream stats %+v, camera %+v", ss, final)
+	}
+	// DropOldest keeps the newest: after each 50ms pause the next frame is
+	// many frames later.
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i]-seqs[i-1] < 4 {
+			t.Errorf("frames %v: a slow DropOldest consumer got stale frames", seqs)
+			break
+		}
+	}
+	if captures.Load() < 20 || time.Duration(worst.Load()) > 200*time.Millisecond {
+		t.Errorf("%d captures beside the stream, worst %v", captures.Load(), time.Duration(worst.Load()))
+	}
+	if !errors.Is(st.Err(), ErrStreamClosed) {
+		t.Errorf("Err after Close = %v", st.Err())
+	}
+	leaks()
+	t.Logf("camera %.0f fps over %v; consumer got %v; stream %+v; %d side captures (worst %v); at most %d buffers held",
+		fps, elapsed.Round(time.Millisecond), seqs, ss, captures.Load(), time.Duration(worst.Load()).Round(time.Microsecond), mostHeld)
+}
+
+// TestStreamLatestAndHoldLimit: a Latest consumer that hoards frames
+// through the channel is held to its limit, and the camera goes on.
+func TestStreamLatestAndHoldLimit(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	ctx := ctxT(t)
+	st, err := c.Stream(ctx, StreamOptions{Policy: Latest, Hold: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hoard []*CompletedRequest
+	timeout := time.After(500 * time.Millisecond)
+collect:
+	for {
+		select {
+		case r := <-st.C():
+			hoard = append(hoard, r)
+		case <-timeout:
+			break collect
+		}
+	}
+	// Buffer 1 + Hold 8 is cut to 3 of 4 buffers.
+	if len(hoard) != 3 {
+		t.Errorf("hoarded %d frames, want 3", len(hoard))
+	}
+	if n := heldCount(c); n != 3 {
+		t.Errorf("%d buffers held, want 3", n)
+	}
+	// The camera still captures with its last buffer.
+	for range 5 {
+		capture(t, c).Release()
+	}
+	for _, r := range hoard {
+		r.Release()
+	}
+	// A fresh frame now.
+	r := <-st.C()
+	seq := r.Sequence()
+	r.Release()
+	newest := capture(t, c)
+	if newest.Sequence()-seq > 3 {
+		t.Errorf("Latest gave frame %d, the camera is at %d", seq, newest.Sequence())
+	}
+	newest.Release()
+	st.Close()
+	waitHeld(t, c, 0)
+	t.Logf("stream %+v camera %+v", st.Stats(), c.Stats())
+}
+
+func TestStreamEnds(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	leaks := checkLeaks(t)
+	// Cancelling the context ends the stream and gives back its queue.
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := c.Stream(ctx, StreamOptions{Policy: Block, Buffer: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // let it fill
+	cancel()
+	for {
+		r, err := st.Next(context.Background())
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Next after cancel = %v", err)
+			}
+			break
+		}
+		r.Release() // taken before the stream closed
+	}
+	waitHeld(t, c, 0)
+	leaks()
+	// The iterator yields the context's error last.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	var last error
+	for r, err := range c.Frames(ctx, StreamOptions{}) {
+		if err != nil {
+			last = err
+			continue
+		}
+		if r == nil {
+			t.Fatal("nil request without error")
+		}
+		if n++; n == 5 {
+			cancel()
+		}
+	}
+	if !errors.Is(last, context.Canceled) || n < 5 {
+		t.Errorf("Frames after cancel: %d frames, %v", n, last)
+	}
+	waitHeld(t, c, 0)
+	leaks()
+	// Stopping the camera ends its streams with ErrNotStarted; a frame the
+	// consumer holds stays valid.
+	st, err = c.Stream(context.Background(), StreamOptions{Buffer: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := st.Next(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for r := range st.C() {
+		r.Release() // queued before the stop
+	}
+	if !errors.Is(st.Err(), ErrNotStarted) {
+		t.Errorf("Err after Stop = %v", st.Err())
+	}
+	if f, err := held.Frame(Main); err != nil {
+		t.Error(err)
+	} else {
+		checkBars(t, f, held.Sequence())
+	}
+	held.Release()
+	st.Close()
+	waitHeld(t, c, 0)
+	if _, err := c.Stream(context.Background(), StreamOptions{}); !errors.Is(err, ErrNotStarted) {
+		t.Errorf("Stream on a stopped camera = %v", err)
+	}
+	for _, err := range c.Frames(context.Background(), StreamOptions{}) {
+		if !errors.Is(err, ErrNotStarted) {
+			t.Errorf("Frames on a stopped camera = %v", err)
+		}
+	}
+}
+
+func TestStreamStall(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, func(o *Options) { o.StallTimeout = 200 * time.Millisecond })
+	ctx := ctxT(t)
+	var held []*CompletedRequest
+	for range 4 {
+		held = append(held, capture(t, c))
+	}
+	st, err := c.Stream(ctx, StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Next(ctx); !errors.Is(err, ErrStalled) {
+		t.Errorf("Next with every buffer held = %v, want ErrStalled", err)
+	}
+	st.Close()
+	for _, r := range held {
+		r.Release()
+	}
+	waitHeld(t, c, 0)
+}
+
+// TestStreamsNeverStarveTheCamera: a consumer holds all its stream allows
+// (3 of 4 buffers); a second stream opened then would take the last one,
+// so the engine withholds frames from streams, and the camera goes on.
+func TestStreamsNeverStarveTheCamera(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	ctx := ctxT(t)
+	s1, err := c.Stream(ctx, StreamOptions{Policy: Block, Buffer: 1, Hold: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hoard []*CompletedRequest
+	for range 2 {
+		r, err := s1.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hoard = append(hoard, r)
+	}
+	waitHeld(t, c, 3) // two with the consumer, one queued
+	s2, err := c.Stream(ctx, StreamOptions{Policy: DropOldest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := heldCount(c); n != 3 {
+		t.Errorf("%d of 4 buffers held by streams", n)
+	}
+	before := c.Stats().Frames
+	for range 10 {
+		capture(t, c).Release()
+	}
+	if c.Stats().Frames-before < 10 {
+		t.Error("camera starved")
+	}
+	if c.Stats().Withheld == 0 {
+		t.Errorf("stats %+v: no frame withheld", c.Stats())
+	}
+	for _, r := range hoard {
+		r.Release()
+	}
+	// Now the second stream gets frames.
+	if r, err := s2.Next(ctx); err != nil {
+		t.Fatal(err)
+	} else {
+		r.Release()
+	}
+	s1.Close()
+	s2.Close()
+	waitHeld(t, c, 0)
+	t.Logf("stats %+v", c.Stats())
+}
+
+func TestCallbacks(t *testing.T) {
+	c, lb := startAsync(t, barsID, small, 4, nil)
+	ctx := ctxT(t)
+	leaks := checkLeaks(t)
+	var pre, post atomic.Int32
+	var order sync.Map // sequence -> "pre" then "pre,post"
+	c.SetPreCallback(func(r *CompletedRequest) {
+		pre.Add(1)
+		f, _ := r.Frame(Main)
+		f.Planes[0][0] = 1 // drawn before anyone sees the frame
+		order.Store(r.Sequence(), "pre")
+	})
+	c.SetPostCallback(func(r *CompletedRequest) {
+		post.Add(1)
+		if v, _ := order.Load(r.Sequence()); v != "pre" {
+			t.Errorf("post-callback of frame %d after %v", r.Sequence(), v)
+		}
+		order.Store(r.Sequence(), "pre,post")
+	})
+	for range 20 {
+		r := capture(t, c)
+		if f, _ := r.Frame(Main); f.Planes[0][0] != 1 {
+			t.Error("a frame was handed out before its pre-callback")
+		}
+		r.Release()
+	}
+	for r, err := range c.Frames(ctx, StreamOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := r.Frame(Main); f.Planes[0][0] != 1 {
+			t.Error("a streamed frame was handed out before its pre-callback")
+		}
+		if r.Sequence() > 60 {
+			break
+		}
+	}
+	if pre.Load() < 20 || post.Load() < 20 {
+		t.Errorf("pre %d post %d", pre.Load(), post.Load())
+	}
+
+	// Panics: recovered, reported, and the camera goes on.
+	var calls atomic.Int32
+	c.SetPreCallback(func(r *CompletedRequest) {
+		if calls.Add(1)%3 == 0 {
+			panic("boom in pre")
+		}
+	})
+	c.SetPostCallback(func(r *CompletedRequest) {
+		if r.Sequence()%4 == 0 {
+			panic(fmt.Errorf("boom in post %d", r.Sequence()))
+		}
+	})
+	for range 30 {
+		capture(t, c).Release()
+	}
+	var perr *PanicError
+	select {
+	case err := <-c.CallbackErrors():
+		if !errors.As(err, &perr) || !errors.Is(err, ErrPanic) || perr.Camera != barsID ||
+			!strings.Contains(string(perr.Stack), "async_test.go") {
+			t.Errorf("callback error %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no callback error reported")
+	}
+	st := c.Stats()
+	if st.CallbackPanics < 5 {
+		t.Errorf("stats %+v", st)
+	}
+	if !strings.Contains(lb.String(), "callback panicked") || !strings.Contains(lb.String(), "boom in p") {
+		t.Error("panic not logged")
+	}
+
+	// A slow pre-callback: frames it cannot take are dropped, the camera
+	// and the engine go on, and capture calls get frames late, not never.
+	c.SetPostCallback(nil)
+	c.SetPreCallback(func(*CompletedRequest) { time.Sleep(20 * time.Millisecond) })
+	before := c.Stats()
+	start := time.Now()
+	for range 5 {
+		capture(t, c).Release()
+	}
+	after := c.Stats()
+	if after.CallbackSkipped == before.CallbackSkipped || after.Frames-before.Frames < 20 {
+		t.Errorf("slow pre-callback: before %+v after %+v in %v", before, after, time.Since(start))
+	}
+	c.SetPreCallback(nil)
+	for range 5 {
+		capture(t, c).Release()
+	}
+	waitHeld(t, c, 0)
+	leaks()
+	// A callback may stop the camera without deadlocking.
+	stopped := make(chan error, 1)
+	c.SetPostCallback(func(*CompletedRequest) {
+		select {
+		case stopped <- c.Stop():
+		default:
+		}
+	})
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop from a callback hung")
+	}
+	c.SetPostCallback(nil)
+	waitHeld(t, c, 0)
+	t.Logf("stats %+v, first panic report: %v", c.Stats(), perr)
+}
+
+// TestProcessOrdered: 3 workers, random processing times, results in frame
+// order; buffers bounded (the camera keeps one of its 4) and all returned.
+func TestProcessOrdered(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, func(o *Options) { o.MaxFrameRate = 400 })
+	ctx := ctxT(t)
+	leaks := checkLeaks(t)
+	var active, most atomic.Int32
+	var finished []uint32 // completion order
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	mostHeld := sampleHeld(c, stop)
+	fn := func(ctx context.Context, r *CompletedRequest) (uint32, error) {
+		n := active.Add(1)
+		defer active.Add(-1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		f, err := r.Frame(Main)
+		if err != nil {
+			return 0, err
+		}
+		if scroll(f) < 0 {
+			return 0, errors.New("no bars")
+		}
+		time.Sleep(time.Duration(rand.IntN(16000)) * time.Microsecond)
+		mu.Lock()
+		finished = append(finished, r.Sequence())
+		mu.Unlock()
+		return r.Sequence(), nil
+	}
+	var results []Result[uint32]
+	start := time.Now()
+	for res, err := range Process(ctx, c, ProcessOptions{Workers: 3}, fn) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, res)
+		if len(results) == 150 {
+			break
+		}
+	}
+	elapsed := time.Since(start)
+	close(stop)
+	held := mostHeld()
+	for i, res := range results {
+		if res.Value != res.Sequence || res.Timestamp == 0 {
+			t.Fatalf("result %d: %+v", i, res)
+		}
+		if i > 0 && res.Sequence <= results[i-1].Sequence {
+			t.Fatalf("result %d: sequence %d after %d", i, res.Sequence, results[i-1].Sequence)
+		}
+	}
+	outOfOrder := 0
+	for i := 1; i < len(finished); i++ {
+		if finished[i] < finished[i-1] {
+			outOfOrder++
+		}
+	}
+	if outOfOrder == 0 || most.Load() < 2 {
+		t.Errorf("no parallelism: %d out-of-order completions, at most %d at once", outOfOrder, most.Load())
+	}
+	if most.Load() > 3 || held > 3 {
+		t.Errorf("%d frames processed at once, %d of 4 buffers held", most.Load(), held)
+	}
+	waitHeld(t, c, 0)
+	leaks()
+	t.Logf("150 results in order in %v (%.0f/s), %d finished out of order, at most %d at once, at most %d of 4 buffers held; stats %+v",
+		elapsed.Round(time.Millisecond), 150/elapsed.Seconds(), outOfOrder, most.Load(), held, c.Stats())
+}
+
+// TestProcessCancel cancels mid-stream while frames are being processed
+// and counts the buffers and goroutines.
+func TestProcessCancel(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	leaks := checkLeaks(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var processing atomic.Int32
+	n := 0
+	var last error
+	for res, err := range Process(ctx, c, ProcessOptions{Workers: 4}, func(ctx context.Context, r *CompletedRequest) (int, error) {
+		processing.Add(1)
+		defer processing.Add(-1)
+		select {
+		case <-time.After(time.Duration(rand.IntN(5)) * time.Millisecond):
+		case <-ctx.Done():
+		}
+		return int(r.Sequence()), nil
+	}) {
+		if err != nil {
+			last = err
+			continue
+		}
+		if n++; n == 20 {
+			cancel()
+		}
+		_ = res
+	}
+	if !errors.Is(last, context.Canceled) {
+		t.Errorf("last error %v", last)
+	}
+	if p := processing.Load(); p != 0 {
+		t.Errorf("%d workers still running after the loop", p)
+	}
+	if h := heldCount(c); h != 0 {
+		t.Errorf("%d buffers held right after the loop", h)
+	}
+	leaks()
+	// Breaking out works the same.
+	n = 0
+	for _, err := range Process(context.Background(), c, ProcessOptions{}, func(ctx context.Context, r *CompletedRequest) (int, error) {
+		time.Sleep(time.Millisecond)
+		return 0, nil
+	}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 10 {
+			break
+		}
+	}
+	if h := heldCount(c); h != 0 {
+		t.Errorf("%d buffers held right after break", h)
+	}
+	leaks()
+}
+
+func TestProcessFirstError(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	ctx := ctxT(t)
+	leaks := checkLeaks(t)
+	boom := errors.New("boom")
+	var first uint32
+	var once sync.Once
+	var seqs []uint32
+	var last error
+	for res, err := range Process(ctx, c, ProcessOptions{Workers: 3}, func(ctx context.Context, r *CompletedRequest) (uint32, error) {
+		s := r.Sequence()
+		once.Do(func() { first = s })
+		if s >= first+10 {
+			return 0, boom
+		}
+		time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond)
+		return s, nil
+	}) {
+		if err != nil {
+			if last != nil {
+				t.Error("two errors yielded")
+			}
+			last = err
+			continue
+		}
+		if last != nil {
+			t.Error("a result after the error")
+		}
+		seqs = append(seqs, res.Sequence)
+	}
+	if !errors.Is(last, boom) || !strings.Contains(last.Error(), "process frame") {
+		t.Errorf("error %v", last)
+	}
+	for i, s := range seqs {
+		if s >= first+10 || (i > 0 && s <= seqs[i-1]) {
+			t.Errorf("results %v (first frame %d)", seqs, first)
+			break
+		}
+	}
+	if h := heldCount(c); h != 0 {
+		t.Errorf("%d buffers held after the error", h)
+	}
+	// A panic is an error too.
+	for _, err := range Process(ctx, c, ProcessOptions{Workers: 2}, func(ctx context.Context, r *CompletedRequest) (int, error) {
+		panic("worker boom")
+	}) {
+		var pe *PanicError
+		if !errors.As(err, &pe) || pe.Where != "process" || pe.Value != "worker boom" {
+			t.Errorf("panic error %v", err)
+		}
+	}
+	waitHeld(t, c, 0)
+	leaks()
+	t.Logf("results %v then %v", seqs, last)
+}
+
+// TestTwoCameras streams from both cameras at once; a consumer that stops
+// reading one camera does not slow the other.
+func TestTwoCameras(t *testing.T) {
+	a, _ := startAsync(t, barsID, small, 4, func(o *Options) { o.MaxFrameRate = 100 })
+	b, _ := startAsync(t, linesID, Size{Width: 320, Height: 240}, 4, func(o *Options) { o.MaxFrameRate = 100 })
+	ctx := ctxT(t)
+	leaks := checkLeaks(t)
+
+	// Both running, each with its own consumer.
+	count := func(c *Camera, d time.Duration, block <-chan struct{}) (int, error) {
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		n := 0
+		for _, err := range c.Frames(ctx, StreamOptions{Policy: DropOldest}) {
+			if err != nil {
+				if errors.Is(err, context.DeadlineExceeded) {
+					return n, nil
+				}
+				return n, err
+			}
+			n++
+			if block != nil {
+				<-block // stuck with a frame held
+			}
+		}
+		return n, nil
+	}
+	var wg sync.WaitGroup
+	var na, nb int
+	var ea, eb error
+	wg.Go(func() { na, ea = count(a, 500*time.Millisecond, nil) })
+	wg.Go(func() { nb, eb = count(b, 500*time.Millisecond, nil) })
+	wg.Wait()
+	if ea != nil || eb != nil || na < 20 || nb < 20 {
+		t.Errorf("both: %d frames (%v), %d frames (%v)", na, ea, nb, eb)
+	}
+
+	// a's consumer is stuck; b goes on at its rate, and so does a's camera.
+	block := make(chan struct{})
+	aBefore := a.Stats().Frames
+	wg.Go(func() { _, ea = count(a, 600*time.Millisecond, block) })
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	nb2, err := count(b, 500*time.Millisecond, nil)
+	elapsed := time.Since(start)
+	aFrames := a.Stats().Frames - aBefore
+	close(block)
+	wg.Wait()
+	if err != nil || ea != nil {
+		t.Errorf("%v %v", err, ea)
+	}
+	if rate := float64(nb2) / elapsed.Seconds(); rate < 50 {
+		t.Errorf("camera b at %.0f fps while a's consumer was stuck", rate)
+	}
+	if aFrames < 30 {
+		t.Errorf("camera a delivered %d frames while its consumer was stuck", aFrames)
+	}
+
+	// Ordered processing on both at once.
+	wg.Go(func() {
+		n := 0
+		for res, err := range Process(ctx, a, ProcessOptions{Workers: 2}, func(ctx context.Context, r *CompletedRequest) (int, error) {
+			return int(r.Sequence()), nil
+		}) {
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if n++; n == 30 {
+				_ = res
+				break
+			}
+		}
+	})
+	wg.Go(func() {
+		n := 0
+		for _, err := range Process(ctx, b, ProcessOptions{Workers: 2}, func(ctx context.Context, r *CompletedRequest) (int, error) {
+			return 0, nil
+		}) {
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if n++; n == 30 {
+				break
+			}
+		}
+	})
+	wg.Wait()
+	waitHeld(t, a, 0)
+	waitHeld(t, b, 0)
+	leaks()
+	t.Logf("together: a %d b %d frames in 500ms; a's consumer stuck: b %d frames in %v, a's camera %d frames",
+		na, nb, nb2, elapsed.Round(time.Millisecond), aFrames)
+}

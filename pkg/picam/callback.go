@@ -1,0 +1,153 @@
+package picam
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+)
+
+// cbQueue is how many frames may wait for the callback goroutine; more
+// are not held for it (each one held is a buffer the camera lacks).
+const cbQueue = 2
+
+// callbackErrors is the capacity of [Camera.CallbackErrors].
+const callbackErrors = 16
+
+// cbItem is a frame for the callback goroutine, holding one reference.
+type cbItem struct {
+	s   *slot
+	pre bool // for the pre-callback, then back to the engine
+}
+
+// ErrPanic matches a [*PanicError]: a callback or a [Process] function
+// panicked.
+var ErrPanic = errors.New("picam: panic")
+
+// PanicError reports a panic recovered in a callback (see
+// [Camera.SetPreCallback]) or in a [Process] function. The camera goes on.
+type PanicError struct {
+	Camera   string
+	Where    string // "pre-callback", "post-callback" or "process"
+	Sequence uint32 // the frame's sequence number
+	Value    any    // what was passed to panic
+	Stack    []byte // the panicking goroutine's stack
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("picam: camera %s: %s panicked on frame %d: %v", e.Camera, e.Where, e.Sequence, e.Value)
+}
+
+// Is makes errors.Is(err, ErrPanic) true.
+func (e *PanicError) Is(target error) bool { return target == ErrPanic }
+
+// Unwrap returns the value passed to panic if it is an error.
+func (e *PanicError) Unwrap() error {
+	if err, ok := e.Value.(error); ok {
+		return err
+	}
+	return nil
+}
+
+// SetPreCallback sets a function run on every frame before anyone sees it
+// (Picamera2's pre_callback): before capture calls, streams, jobs and the
+// post-callback receive it, so that drawing into its buffers shows in
+// what they get. nil removes it.
+//
+// Callbacks run on one goroutine per started camera, the callback
+// goroutine: never on libcamera's thread, and never on the capture engine,
+// so a slow callback cannot delay requeueing. The request passed is
+// released when fn returns; call [CompletedRequest.Acquire] to keep it. A
+// frame that arrives while the pre-callback is behind is dropped (counted
+// in [Stats.CallbackSkipped]); the camera goes on. A panic is recovered,
+// logged with its stack, counted in [Stats.CallbackPanics] and sent to
+// [Camera.CallbackErrors] as a [*PanicError]; the camera goes on.
+//
+// A callback may call any method of the camera, Stop and Close included
+// (they do not wait for the callback to return).
+func (c *Camera) SetPreCallback(fn func(*CompletedRequest)) { setCallback(&c.pre, fn) }
+
+// SetPostCallback sets a function run on every frame after it was handed
+// out to capture calls and streams (Picamera2's post_callback), on the
+// callback goroutine as [Camera.SetPreCallback] says. If the callback
+// goroutine is behind, the frame skips the post-callback (counted in
+// [Stats.CallbackSkipped]). nil removes it.
+func (c *Camera) SetPostCallback(fn func(*CompletedRequest)) { setCallback(&c.post, fn) }
+
+func setCallback(p interface {
+	Store(*func(*CompletedRequest))
+}, fn func(*CompletedRequest)) {
+	if fn == nil {
+		p.Store(nil)
+		return
+	}
+	p.Store(&fn)
+}
+
+// CallbackErrors returns a channel that receives a [*PanicError] for each
+// callback that panicked. It is never closed. Reports that find it full
+// are dropped; [Stats.CallbackPanics] counts them all.
+func (c *Camera) CallbackErrors() <-chan error { return c.cbErrs }
+
+// toCallbacks queues a frame for the callback goroutine without blocking;
+// false if the callback goroutine is behind.
+func (e *engine) toCallbacks(it cbItem) bool {
+	select {
+	case e.cbq <- it:
+		return true
+	default:
+		return false
+	}
+}
+
+// callbacks is the callback goroutine: it runs until the engine shuts
+// down and closes cbq, and gives back every frame it holds.
+func (e *engine) callbacks() {
+	for it := range e.cbq {
+		stopped := false
+		select {
+		case <-e.stop:
+			stopped = true
+		default:
+		}
+		if !stopped {
+			if it.pre {
+				e.c.runCallback("pre-callback", e.c.pre.Load(), it.s)
+				select {
+				case e.ready <- it.s: // the engine's reference goes back
+					continue
+				case <-e.stop:
+				}
+			} else {
+				e.c.runCallback("post-callback", e.c.post.Load(), it.s)
+			}
+		}
+		it.s.unref()
+	}
+}
+
+// runCallback runs fn on the frame in s, recovering a panic.
+func (c *Camera) runCallback(where string, fn *func(*CompletedRequest), s *slot) {
+	if fn == nil {
+		return
+	}
+	s.ref()
+	r := newCompleted(s, nil)
+	r.h.label = where
+	defer r.Release()
+	defer func() {
+		if v := recover(); v != nil {
+			c.reportPanic(&PanicError{Camera: c.id, Where: where, Sequence: s.req.Sequence(), Value: v, Stack: debug.Stack()})
+		}
+	}()
+	(*fn)(r)
+}
+
+func (c *Camera) reportPanic(err *PanicError) {
+	c.cbPanics.Add(1)
+	c.log.Error("picam: callback panicked; the camera goes on", "camera", c.id, "where", err.Where,
+		"sequence", err.Sequence, "panic", fmt.Sprint(err.Value), "stack", string(err.Stack))
+	select {
+	case c.cbErrs <- err:
+	default:
+	}
+}
