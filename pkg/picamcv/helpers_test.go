@@ -1,0 +1,218 @@
+package picamcv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/picamgo/picamgo/libcamera"
+	"github.com/picamgo/picamgo/pkg/picam"
+	"gocv.io/x/gocv"
+)
+
+// The cameras of testdata/virtual.yaml (at the repository's root).
+const barsID = "picamgo-bars"
+
+func TestMain(m *testing.M) {
+	os.Setenv("LIBCAMERA_PIPELINES_MATCH_LIST", "virtual")
+	if lv := os.Getenv("PICAMGO_LOG"); lv != "" {
+		os.Setenv("LIBCAMERA_LOG_LEVELS", lv)
+	} else {
+		os.Setenv("LIBCAMERA_LOG_LEVELS", "*:FATAL")
+	}
+	code := m.Run()
+	// With -tags matprofile, every gocv Mat must be closed by now.
+	if n := settle().mats; n > 0 && code == 0 {
+		fmt.Fprintf(os.Stderr, "%d gocv Mats left open:\n%s", n, matReport())
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// logBuffer collects a log for checks.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newLogger(lb *logBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// startCamera opens the bars camera, configures its main stream as NV12
+// of the given size (unadjusted) and starts it. MaxFrameRate paces the
+// virtual camera, which has no pacing of its own.
+func startCamera(t testing.TB, size picam.Size) *picam.Camera {
+	t.Helper()
+	lb := &logBuffer{}
+	c, err := picam.OpenWith(picam.Options{ID: barsID, MaxFrameRate: 500, StallTimeout: 2 * time.Second, Logger: newLogger(lb)})
+	if err != nil {
+		t.Fatalf("OpenWith(%s): %v", barsID, err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		if testing.Verbose() && lb.String() != "" {
+			t.Logf("camera log:\n%s", lb)
+		}
+	})
+	cfg := c.PreviewConfiguration()
+	cfg.Main = picam.StreamConfig{Size: size, Format: picam.FormatNV12}
+	cfg.ColorSpace = nil
+	cfg.Strict = true
+	if _, err := c.Configure(cfg); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return c
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func capture(t testing.TB, c *picam.Camera) *picam.CompletedRequest {
+	t.Helper()
+	r, err := c.CaptureRequest(ctxT(t))
+	if err != nil {
+		t.Fatalf("CaptureRequest: %v", err)
+	}
+	return r
+}
+
+// resources is what a leak would grow.
+type resources struct {
+	fds, mappings, goroutines, mats int
+}
+
+func countResources() resources {
+	var r resources
+	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
+		r.fds = len(ents)
+	}
+	r.mappings = int(libcamera.LiveMappings())
+	r.goroutines = runtime.NumGoroutine()
+	r.mats = matCount()
+	return r
+}
+
+// settle collects garbage until the counts stop changing.
+func settle() resources {
+	last := countResources()
+	for range 20 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		now := countResources()
+		if now == last {
+			return now
+		}
+		last = now
+	}
+	return last
+}
+
+// checkLeaks returns a function that fails the test if fds, mappings,
+// goroutines or (with -tags matprofile) gocv Mats grew since.
+func checkLeaks(t testing.TB) func() {
+	t.Helper()
+	before := settle()
+	return func() {
+		t.Helper()
+		var after resources
+		for range 50 {
+			runtime.GC()
+			after = countResources()
+			if after == before {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Errorf("leak: before %+v, after %+v", before, after)
+	}
+}
+
+// bgrColour is one colour of the bars pattern, as B, G, R.
+type bgrColour struct {
+	name    string
+	b, g, r int
+}
+
+// The virtual camera's "bars": eight vertical bars of width/8 columns.
+var bars = []bgrColour{
+	{"white", 255, 255, 255}, {"yellow", 0, 255, 255}, {"cyan", 255, 255, 0}, {"green", 0, 255, 0},
+	{"magenta", 255, 0, 255}, {"red", 0, 0, 255}, {"blue", 255, 0, 0}, {"black", 0, 0, 0},
+}
+
+// barsTolerance: the pattern goes through libyuv's BT.601 limited-range
+// ARGBToNV12 (8-bit fixed point, 2x2 chroma averages) and back through
+// OpenCV's YUV2BGR_NV12 (the same matrix, 20-bit fixed point); saturated
+// colours clip. Neighbouring bars differ by at least 255 in one channel.
+const barsTolerance = 12
+
+// checkBars checks a BGR image of frame number seq of the bars camera.
+func checkBars(t *testing.T, what string, bgr gocv.Mat, seq uint32) {
+	t.Helper()
+	if bgr.Type() != gocv.MatTypeCV8UC3 {
+		t.Fatalf("%s: type %v, want CV8UC3", what, bgr.Type())
+	}
+	if bad := barsErrs(bgr, seq); len(bad) > 0 {
+		t.Errorf("%s, frame %d: %d samples wrong:\n%s", what, seq, len(bad), strings.Join(bad, "\n"))
+	}
+}
+
+// barsErrs samples every bar of a BGR image of frame number seq of the
+// bars camera: frame n shows the pattern scrolled left by n+1 columns (see
+// libcamera/pattern_test.go). Each bar is sampled in its middle and one
+// column inside each edge (a chroma block there is still the bar's own), on
+// three rows, so that a scroll wrong by two columns or more fails.
+func barsErrs(bgr gocv.Mat, seq uint32) []string {
+	w, h := bgr.Cols(), bgr.Rows()
+	shift := (int(seq) + 1) % w
+	bw := w / 8
+	var bad []string
+	for k, want := range bars {
+		for _, tx := range []int{k*bw + 1, k*bw + bw/2, (k+1)*bw - 2} {
+			x := ((tx-shift)%w + w) % w
+			for _, y := range []int{h / 8, h / 2, h - 1 - h/8} {
+				v := bgr.GetVecbAt(y, x)
+				if absDiff(int(v[0]), want.b) > barsTolerance || absDiff(int(v[1]), want.g) > barsTolerance || absDiff(int(v[2]), want.r) > barsTolerance {
+					bad = append(bad, fmt.Sprintf("bar %d (%s) at (%d, %d), scrolled by %d: BGR %v, want %d,%d,%d",
+						k, want.name, x, y, shift, []uint8(v), want.b, want.g, want.r))
+				}
+			}
+		}
+	}
+	return bad
+}
+
+func absDiff(a, b int) int {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+func imageRect(w, h int) image.Rectangle { return image.Rect(0, 0, w, h) }
