@@ -2,11 +2,10 @@ package libcamera
 
 import (
 	"context"
-	"os"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/picamgo/picamgo/internal/testenv"
 )
 
 // The cameras of testdata/virtual.yaml.
@@ -15,18 +14,13 @@ const (
 	linesID = "picamgo-lines"
 )
 
-func TestMain(m *testing.M) {
-	// Only the virtual pipeline, so that a machine with a webcam still
-	// tests what testdata/virtual.yaml defines; and a quiet log unless
-	// PICAMGO_LOG asks for one (e.g. PICAMGO_LOG='*:DEBUG').
-	os.Setenv("LIBCAMERA_PIPELINES_MATCH_LIST", "virtual")
-	if lv := os.Getenv("PICAMGO_LOG"); lv != "" {
-		os.Setenv("LIBCAMERA_LOG_LEVELS", lv)
-	} else {
-		os.Setenv("LIBCAMERA_LOG_LEVELS", "*:FATAL")
-	}
-	os.Exit(m.Run())
-}
+// TestMain sets up the virtual pipeline and quiet logs (see
+// [testenv.Setup]; PICAMGO_LOG='*:DEBUG' asks for libcamera's log).
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// env counts what a leak would grow. testenv must not import this package
+// (its internal tests import testenv), so the mapping count comes in as a func.
+var env = testenv.Env{LiveMappings: LiveMappings}
 
 func newManager(t testing.TB) *Manager {
 	t.Helper()
@@ -141,58 +135,24 @@ func (r *rig) stopAndDrain(t testing.TB) []*Request {
 	}
 }
 
-// settle collects garbage until cleanups of earlier tests stop changing the
-// counts, so that they are not mistaken for this test's.
-func settle() resources {
-	last := countResources()
-	for range 20 {
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
-		now := countResources()
-		if now == last {
-			return now
-		}
-		last = now
-	}
-	return last
-}
-
-// resources is what a leak would grow.
+// resources is what a leak would grow, as this package's tests read it.
 type resources struct {
 	fds, mappings, memfdMaps, goroutines int
 }
 
 func countResources() resources {
-	var r resources
-	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
-		r.fds = len(ents)
-	}
-	r.mappings = int(LiveMappings())
-	if maps, err := os.ReadFile("/proc/self/maps"); err == nil {
-		r.memfdMaps = strings.Count(string(maps), "memfd:picamgo-frame")
-	}
-	r.goroutines = runtime.NumGoroutine()
-	return r
+	c := env.Count()
+	return resources{fds: c.FDs, mappings: c.Mappings, memfdMaps: c.MemfdMaps, goroutines: c.Goroutines}
 }
 
 // checkLeaks returns a function that fails the test if fds, mappings or
-// goroutines grew since checkLeaks was called. Run it after everything the
-// test opened is closed.
+// goroutines grew since checkLeaks was called (see [testenv.Env.CheckLeaks]).
+// Run it after everything the test opened is closed.
 func checkLeaks(t testing.TB) func() {
 	t.Helper()
-	before := settle()
+	done := env.CheckLeaks(t)
 	return func() {
 		t.Helper()
-		var after resources
-		// Goroutines and finalizers settle asynchronously.
-		for range 50 {
-			runtime.GC()
-			after = countResources()
-			if after == before {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Errorf("leak: before %+v, after %+v", before, after)
+		done()
 	}
 }

@@ -1,9 +1,12 @@
 package picam
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 )
 
 // cbQueue is how many frames may wait for the callback goroutine; more
@@ -63,7 +66,9 @@ func (e *PanicError) Unwrap() error {
 // [Camera.CallbackErrors] as a [*PanicError]; the camera goes on.
 //
 // A callback may call any method of the camera, Stop and Close included
-// (they do not wait for the callback to return).
+// (called from a callback, they do not wait for it to return). Stop and
+// Close called elsewhere wait for a running callback to return, so that no
+// callback runs once they returned: a callback must not wait for them.
 func (c *Camera) SetPreCallback(fn func(*CompletedRequest)) { setCallback(&c.pre, fn) }
 
 // SetPostCallback sets a function run on every frame after it was handed
@@ -102,6 +107,8 @@ func (e *engine) toCallbacks(it cbItem) bool {
 // callbacks is the callback goroutine: it runs until the engine shuts
 // down and closes cbq, and gives back every frame it holds.
 func (e *engine) callbacks() {
+	defer close(e.cbDone)
+	e.cbGoid.Store(goid())
 	for it := range e.cbq {
 		stopped := false
 		select {
@@ -150,4 +157,28 @@ func (c *Camera) reportPanic(err *PanicError) {
 	case c.cbErrs <- err:
 	default:
 	}
+}
+
+// callbacksEnded tells whether the engine's callback goroutine has ended.
+func (e *engine) callbacksEnded() bool {
+	select {
+	case <-e.cbDone:
+		return true
+	default:
+		return false
+	}
+}
+
+// goid returns the calling goroutine's id, from the first line of its
+// stack ("goroutine 42 [running]:"). Stop and Close use it to tell whether
+// they run on a callback goroutine, which they must not wait for.
+func goid() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
 }

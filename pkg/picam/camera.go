@@ -108,11 +108,17 @@ type Camera struct {
 	startSet *controlSet // configuration controls, applied at each start
 
 	// rmu guards what a request's final release touches: the closed flag
-	// as recycling sees it, the configuration generation and its free list.
+	// as recycling sees it, the configuration generation and its free list;
+	// and the start of job goroutines (jobs), which Close waits for.
 	rmu     sync.Mutex
 	rclosed bool
 	gen     uint64
 	free    chan *slot
+	jobs    sync.WaitGroup
+
+	// stopped lists engines stopped (with mu held) whose callback
+	// goroutines Stop or Close have not waited for yet; guarded by mu.
+	stopped []*engine
 
 	// Pending controls for the next queued request.
 	ctrlMu    sync.Mutex
@@ -228,16 +234,22 @@ func (c *Camera) SensorResolution() Size {
 // Close stops the camera and releases it and everything it holds. Requests
 // the application still holds stay readable until released. Closing twice
 // is harmless.
+//
+// When Close returns, no goroutine of the camera runs any more: the capture
+// engine, the callback goroutine (Close waits for a callback running on
+// it to return, unless Close is called from that callback) and the
+// goroutines of asynchronous captures ([Job]s, which fail with
+// [ErrNotStarted]) have ended.
 func (c *Camera) Close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return nil
 	}
 	err := c.stopLocked()
 	c.closed = true
 	c.rmu.Lock()
-	c.rclosed = true
+	c.rclosed = true // no job starts from now on
 	idle := drain(c.free)
 	c.rmu.Unlock()
 	for _, s := range idle {
@@ -250,7 +262,35 @@ func (c *Camera) Close() error {
 	if cerr := c.mgr.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("picam: close %s: %w", c.id, cerr)
 	}
+	stopped := c.takeStopped()
+	c.mu.Unlock()
+	// Without mu, which a callback or a job may be waiting for.
+	waitCallbacks(stopped)
+	c.jobs.Wait()
 	return err
+}
+
+// takeStopped returns the stopped engines whose callback goroutines are
+// still to be waited for. With mu held.
+func (c *Camera) takeStopped() []*engine {
+	s := c.stopped
+	c.stopped = nil
+	return s
+}
+
+// waitCallbacks waits until the callback goroutines of stopped engines have
+// ended, except the caller's own (a callback that stops or closes the
+// camera): that one ends once the callback returns.
+func waitCallbacks(stopped []*engine) {
+	if len(stopped) == 0 {
+		return
+	}
+	me := goid()
+	for _, e := range stopped {
+		if e.cbGoid.Load() != me {
+			<-e.cbDone
+		}
+	}
 }
 
 func drain(ch chan *slot) []*slot {
@@ -337,6 +377,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	if err != nil {
 		return nil, err
 	}
+	asked := requested(lcfg)
 	status, ladj, err := lcfg.Validate()
 	if err != nil {
 		return nil, fmt.Errorf("picam: configure %s with %v: %w", c.id, cfg, err)
@@ -350,6 +391,9 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 			}
 			adj = append(adj, Adjustment{Stream: s, Field: a.Field, Requested: a.Requested, Got: a.Got})
 		}
+	}
+	adj = append(adj, quietAdjustments(asked, lcfg, order, adj)...)
+	if len(adj) > 0 {
 		if cfg.Strict {
 			return adj, &AdjustedError{Camera: c.id, Adjustments: adj}
 		}
@@ -393,6 +437,48 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	c.startSet = startSet
 	c.noteDurations(&cfg.Controls)
 	return adj, nil
+}
+
+// askedStream is what was asked of a stream, before validation.
+type askedStream struct {
+	format PixelFormat
+	size   Size
+	bufs   uint32
+}
+
+func requested(lcfg *libcamera.CameraConfiguration) []askedStream {
+	out := make([]askedStream, lcfg.Len())
+	for i := range out {
+		sc := lcfg.At(i)
+		out[i] = askedStream{format: sc.PixelFormat, size: sc.Size, bufs: sc.BufferCount}
+	}
+	return out
+}
+
+// quietAdjustments lists what validation changed in a stream without
+// saying so: a pipeline handler may change a field and still call the
+// configuration valid (libcamera's virtual camera sets its buffer count of
+// 4 whatever was asked), so Configure compares the format, size and buffer
+// count itself. Adjustments already in known are not repeated.
+func quietAdjustments(asked []askedStream, lcfg *libcamera.CameraConfiguration, order []Stream, known []Adjustment) []Adjustment {
+	var out []Adjustment
+	for i, a := range asked {
+		if i >= lcfg.Len() || i >= len(order) {
+			break
+		}
+		got := lcfg.At(i)
+		add := func(field string, from, to any) {
+			req, res := fmt.Sprint(from), fmt.Sprint(to)
+			if req == res || slices.ContainsFunc(known, func(k Adjustment) bool { return k.Stream == order[i] && k.Field == field }) {
+				return
+			}
+			out = append(out, Adjustment{Stream: order[i], Field: field, Requested: req, Got: res})
+		}
+		add("PixelFormat", a.format, got.PixelFormat)
+		add("Size", a.size, got.Size)
+		add("BufferCount", a.bufs, got.BufferCount)
+	}
+	return out
 }
 
 // dropSet frees the current configuration's requests and buffers. With mu
@@ -538,13 +624,21 @@ func (c *Camera) startLocked() error {
 // Stop stops the camera. Callers waiting for a frame get [ErrNotStarted].
 // Requests the application holds stay valid; their buffers are queued
 // again after Start once released. Stopping a stopped camera does nothing.
+//
+// When Stop returns, the camera's callback goroutine has ended: Stop waits
+// for a callback running on it to return, unless Stop is called from that
+// callback.
 func (c *Camera) Stop() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return nil
 	}
-	return c.stopLocked()
+	err := c.stopLocked()
+	stopped := c.takeStopped()
+	c.mu.Unlock()
+	waitCallbacks(stopped)
+	return err
 }
 
 func (c *Camera) stopLocked() error {
@@ -555,6 +649,10 @@ func (c *Camera) stopLocked() error {
 	close(e.stop)
 	<-e.done
 	c.eng.Store(nil)
+	// The callback goroutine ends by itself once it gave back what it
+	// holds; Stop and Close wait for it without mu (see waitCallbacks).
+	c.stopped = slices.DeleteFunc(c.stopped, (*engine).callbacksEnded)
+	c.stopped = append(c.stopped, e)
 	err := c.lc.Stop()
 	// Every request still queued came back before Stop returned.
 	for {

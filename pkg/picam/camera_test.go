@@ -201,6 +201,24 @@ func TestConfigureAdjusted(t *testing.T) {
 	if !hasAdjustment(adj, Main, "BufferCount", "1", "4") || !hasAdjustment(adj, Main, "PixelFormat", "BGR888", "NV12") {
 		t.Errorf("still adjustments %v", adj)
 	}
+	// A buffer count the camera changes is an adjustment too, though the
+	// virtual camera calls the configuration valid: refused when strict,
+	// reported and applied otherwise.
+	six := nv12Config(c, Size{Width: 64, Height: 48})
+	six.BufferCount = 6
+	adj, err = c.Configure(six)
+	if !errors.Is(err, ErrAdjusted) || !errors.As(err, &ae) || len(ae.Adjustments) != 1 ||
+		!hasAdjustment(ae.Adjustments, Main, "BufferCount", "6", "4") {
+		t.Errorf("strict Configure with 6 buffers = %v %v, want only a BufferCount adjustment 6 -> 4", adj, err)
+	}
+	six.Strict = false
+	adj, err = c.Configure(six)
+	if err != nil || len(adj) != 1 || !hasAdjustment(adj, Main, "BufferCount", "6", "4") {
+		t.Errorf("Configure with 6 buffers = %v %v", adj, err)
+	}
+	if got, _ := c.Configuration(); got.BufferCount != 4 {
+		t.Errorf("applied BufferCount %d, want 4", got.BufferCount)
+	}
 	// An exact NV12 configuration is not adjusted even in strict mode.
 	if adj, err := c.Configure(nv12Config(c, Size{Width: 64, Height: 48})); err != nil || adj != nil {
 		t.Errorf("NV12 64x48: %v %v", adj, err)

@@ -52,6 +52,11 @@ type engine struct {
 	// hands frames back on ready once the pre-callback ran.
 	cbq   chan cbItem
 	ready chan *slot
+	// cbDone is closed when the callback goroutine ends; cbGoid is its
+	// goroutine id, so that Stop called from a callback does not wait for
+	// itself.
+	cbDone chan struct{}
+	cbGoid atomic.Uint64
 }
 
 // waiter is one capture call waiting for a frame.
@@ -77,7 +82,7 @@ func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
 	e := &engine{c: c, set: set, lc: c.lc, stop: make(chan struct{}), done: make(chan struct{}),
 		reqs: make(chan *waiter), ctrlID: ctrlID, lastFrame: time.Now(),
 		subReq: make(chan *FrameStream), unsub: make(chan *FrameStream),
-		cbq: make(chan cbItem, cbQueue), ready: make(chan *slot)}
+		cbq: make(chan cbItem, cbQueue), ready: make(chan *slot), cbDone: make(chan struct{})}
 	c.rmu.Lock()
 	e.free = c.free
 	c.rmu.Unlock()

@@ -111,7 +111,9 @@ type Configuration struct {
 	Lores   *StreamConfig // nil: no lores stream
 	Raw     *StreamConfig // nil: no raw stream
 	// BufferCount is the number of requests (and buffers per stream).
-	// Zero means 4. Cameras may change it (the virtual camera always uses 4).
+	// Zero means 4. Cameras may change it (the virtual camera always uses
+	// 4): Configure reports that as an [Adjustment] of the main stream's
+	// "BufferCount" (refused with Strict) like any other.
 	BufferCount int
 	// Queue keeps the newest completed frame back for the next capture
 	// call, which then returns at once (possibly with a frame from before

@@ -1,16 +1,12 @@
 package picam
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"os"
-	"runtime"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/picamgo/picamgo/internal/testenv"
 	"github.com/picamgo/picamgo/libcamera"
 )
 
@@ -20,33 +16,13 @@ const (
 	linesID = "picamgo-lines"
 )
 
-func TestMain(m *testing.M) {
-	os.Setenv("LIBCAMERA_PIPELINES_MATCH_LIST", "virtual")
-	if lv := os.Getenv("PICAMGO_LOG"); lv != "" {
-		os.Setenv("LIBCAMERA_LOG_LEVELS", lv)
-	} else {
-		os.Setenv("LIBCAMERA_LOG_LEVELS", "*:FATAL")
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// env counts what a leak would grow, buffer mappings included.
+var env = testenv.Env{LiveMappings: libcamera.LiveMappings}
 
 // logBuffer collects a camera's log for checks.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer = testenv.LogBuffer
 
 // testOptions paces the virtual camera (which has no frame pacing of its
 // own) so that tests do not spin two cores.
@@ -108,56 +84,11 @@ func capture(t testing.TB, c *Camera, opts ...CaptureOption) *CompletedRequest {
 	return r
 }
 
-// resources is what a leak would grow.
-type resources struct {
-	fds, mappings, memfdMaps, goroutines int
-}
-
-func countResources() resources {
-	var r resources
-	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
-		r.fds = len(ents)
-	}
-	r.mappings = int(libcamera.LiveMappings())
-	if maps, err := os.ReadFile("/proc/self/maps"); err == nil {
-		r.memfdMaps = strings.Count(string(maps), "memfd:picamgo-frame")
-	}
-	r.goroutines = runtime.NumGoroutine()
-	return r
-}
-
-// settle collects garbage until the counts stop changing.
-func settle() resources {
-	last := countResources()
-	for range 20 {
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
-		now := countResources()
-		if now == last {
-			return now
-		}
-		last = now
-	}
-	return last
-}
+func countResources() testenv.Counts { return env.Count() }
 
 // checkLeaks returns a function that fails the test if fds, mappings or
-// goroutines grew since checkLeaks was called.
-func checkLeaks(t testing.TB) func() resources {
+// goroutines grew since checkLeaks was called (see [testenv.Env.CheckLeaks]).
+func checkLeaks(t testing.TB) func() testenv.Counts {
 	t.Helper()
-	before := settle()
-	return func() resources {
-		t.Helper()
-		var after resources
-		for range 50 {
-			runtime.GC()
-			after = countResources()
-			if after == before {
-				return after
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Errorf("leak: before %+v, after %+v", before, after)
-		return after
-	}
+	return env.CheckLeaks(t)
 }

@@ -28,6 +28,11 @@ var ErrNotDone = errors.New("picam: job not done")
 // cancelled holds a buffer until its context is done: always collect or
 // cancel. Copied results (frames, images, buffers, metadata) own their
 // memory and hold no buffer.
+//
+// A job's goroutine belongs to its camera: stopping the camera fails a
+// capture still waiting with [ErrNotStarted], and [Camera.Close] returns
+// only once every job's goroutine has ended. A job started on a closed
+// camera fails at once with [ErrClosed].
 type Job[T any] struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -42,17 +47,38 @@ type Job[T any] struct {
 	collected bool
 }
 
-// startJob runs fn on a new goroutine with a context derived from ctx.
-// release, if not nil, gives back a successful result nobody collected.
-func startJob[T any](ctx context.Context, release func(T), fn func(context.Context) (T, error)) *Job[T] {
+// startJob runs fn on a new goroutine of camera c with a context derived
+// from ctx; [Camera.Close] waits for it. On a closed camera the job fails
+// at once, without a goroutine. release, if not nil, gives back a
+// successful result nobody collected.
+func startJob[T any](c *Camera, ctx context.Context, release func(T), fn func(context.Context) (T, error)) *Job[T] {
 	jctx, cancel := context.WithCancel(ctx)
 	j := &Job[T]{ctx: jctx, cancel: cancel, release: release, done: make(chan struct{})}
 	j.stop = context.AfterFunc(jctx, j.abandon)
+	if !c.addJob() {
+		var zero T
+		j.finish(zero, c.errClosed("capture from"))
+		return j
+	}
 	go func() {
+		defer c.jobs.Done()
 		v, err := fn(jctx)
 		j.finish(v, err)
 	}()
 	return j
+}
+
+// addJob counts a job goroutine about to start, unless the camera is
+// closed: Close sets rclosed before it waits for the jobs, so that every
+// Add happens before that Wait.
+func (c *Camera) addJob() bool {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.rclosed {
+		return false
+	}
+	c.jobs.Add(1)
+	return true
 }
 
 func (j *Job[T]) finish(v T, err error) {
@@ -151,7 +177,7 @@ type CapturedFrame struct {
 // is the caller's once Wait or Result returned it: release it.
 func (c *Camera) CaptureRequestAsync(ctx context.Context, opts ...CaptureOption) *Job[*CompletedRequest] {
 	pcs := callers()
-	return startJob(ctx, releaseRequest, func(ctx context.Context) (*CompletedRequest, error) {
+	return startJob(c, ctx, releaseRequest, func(ctx context.Context) (*CompletedRequest, error) {
 		return c.captureRequest(ctx, opts, pcs)
 	})
 }
@@ -160,7 +186,7 @@ func (c *Camera) CaptureRequestAsync(ctx context.Context, opts ...CaptureOption)
 // on the job's goroutine, never on the capture engine's.
 func (c *Camera) CaptureFrameAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[CapturedFrame] {
 	pcs := callers()
-	return startJob(ctx, nil, func(ctx context.Context) (CapturedFrame, error) {
+	return startJob(c, ctx, nil, func(ctx context.Context) (CapturedFrame, error) {
 		f, md, err := c.captureFrame(ctx, stream, opts, pcs)
 		return CapturedFrame{Frame: f, Metadata: md}, err
 	})
@@ -170,7 +196,7 @@ func (c *Camera) CaptureFrameAsync(ctx context.Context, stream Stream, opts ...C
 // job's goroutine.
 func (c *Camera) CaptureBufferAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[[]byte] {
 	pcs := callers()
-	return startJob(ctx, nil, func(ctx context.Context) ([]byte, error) {
+	return startJob(c, ctx, nil, func(ctx context.Context) ([]byte, error) {
 		return c.captureBuffer(ctx, stream, opts, pcs)
 	})
 }
@@ -179,14 +205,14 @@ func (c *Camera) CaptureBufferAsync(ctx context.Context, stream Stream, opts ...
 // job's goroutine.
 func (c *Camera) CaptureImageAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[image.Image] {
 	pcs := callers()
-	return startJob(ctx, nil, func(ctx context.Context) (image.Image, error) {
+	return startJob(c, ctx, nil, func(ctx context.Context) (image.Image, error) {
 		return c.captureImage(ctx, stream, opts, pcs)
 	})
 }
 
 // CaptureMetadataAsync is [Camera.CaptureMetadata] as a [Job].
 func (c *Camera) CaptureMetadataAsync(ctx context.Context, opts ...CaptureOption) *Job[Metadata] {
-	return startJob(ctx, nil, func(ctx context.Context) (Metadata, error) {
+	return startJob(c, ctx, nil, func(ctx context.Context) (Metadata, error) {
 		return c.captureMetadata(ctx, opts)
 	})
 }
@@ -196,7 +222,7 @@ func (c *Camera) CaptureMetadataAsync(ctx context.Context, opts ...CaptureOption
 // write already started.
 func (c *Camera) CaptureFileAsync(ctx context.Context, path string, stream Stream, opts ...CaptureOption) *Job[Metadata] {
 	pcs := callers()
-	return startJob(ctx, nil, func(ctx context.Context) (Metadata, error) {
+	return startJob(c, ctx, nil, func(ctx context.Context) (Metadata, error) {
 		return c.captureFile(ctx, path, stream, opts, pcs)
 	})
 }

@@ -1,8 +1,12 @@
 package picam
 
 import (
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/picamgo/picamgo/internal/testenv"
 )
 
 // TestNoLeaksOver200Cycles opens, configures, starts, captures, stops and
@@ -64,4 +68,70 @@ func cycle(t *testing.T, i int) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestCloseEndsGoroutines: once Stop or Close returns, no callback runs
+// (a running one was waited for) and the callback goroutine has given back
+// its frames; once Close returns, asynchronous captures are done too. The
+// fds and mappings are counted at once; goroutines with the leak check's
+// grace period, since a goroutine that signalled its end exits just after.
+func TestCloseEndsGoroutines(t *testing.T) {
+	cycle(t, 0) // warm-up, as in TestNoLeaksOver200Cycles
+	done := checkLeaks(t)
+	base := env.Count()
+	snap := testenv.TakeSnapshot()
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	ctx := ctxT(t)
+	var inside atomic.Int32
+	entered := make(chan struct{}, 1)
+	c.SetPostCallback(func(*CompletedRequest) {
+		inside.Add(1)
+		defer inside.Add(-1)
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		time.Sleep(30 * time.Millisecond)
+	})
+	<-entered
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := inside.Load(); n != 0 {
+		t.Errorf("a callback runs after Stop returned")
+	}
+	c.mu.Lock()
+	pending := len(c.stopped)
+	c.mu.Unlock()
+	if pending != 0 {
+		t.Errorf("%d stopped engines not waited for", pending)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	// Jobs that wait for a frame that never comes end with Close.
+	jobs := []*Job[*CompletedRequest]{
+		c.CaptureRequestAsync(ctx, After(time.Now().Add(time.Hour))),
+		c.CaptureRequestAsync(ctx, After(time.Now().Add(time.Hour))),
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := inside.Load(); n != 0 {
+		t.Errorf("a callback runs after Close returned")
+	}
+	for _, j := range jobs {
+		if _, err := j.Result(); !errors.Is(err, ErrNotStarted) && !errors.Is(err, ErrClosed) {
+			t.Errorf("job after Close: %v, want done with ErrNotStarted or ErrClosed", err)
+		}
+	}
+	if now := env.Count(); now.FDs != base.FDs || now.Mappings != base.Mappings || now.MemfdMaps != base.MemfdMaps {
+		t.Errorf("right after Close: %v, before Open %v%s", now, base, testenv.TakeSnapshot().Since(snap))
+	}
+	// A job on a closed camera fails at once, without a goroutine.
+	if _, err := c.CaptureRequestAsync(ctx).Result(); !errors.Is(err, ErrClosed) {
+		t.Errorf("job on a closed camera: %v", err)
+	}
+	done()
 }

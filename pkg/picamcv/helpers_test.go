@@ -1,18 +1,16 @@
 package picamcv
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"image"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/picamgo/picamgo/internal/testenv"
 	"github.com/picamgo/picamgo/libcamera"
 	"github.com/picamgo/picamgo/pkg/picam"
 	"gocv.io/x/gocv"
@@ -22,38 +20,22 @@ import (
 const barsID = "picamgo-bars"
 
 func TestMain(m *testing.M) {
-	os.Setenv("LIBCAMERA_PIPELINES_MATCH_LIST", "virtual")
-	if lv := os.Getenv("PICAMGO_LOG"); lv != "" {
-		os.Setenv("LIBCAMERA_LOG_LEVELS", lv)
-	} else {
-		os.Setenv("LIBCAMERA_LOG_LEVELS", "*:FATAL")
-	}
+	testenv.Setup()
 	code := m.Run()
 	// With -tags matprofile, every gocv Mat must be closed by now.
-	if n := settle().mats; n > 0 && code == 0 {
+	if n := env.Settle().Extra; n > 0 && code == 0 {
 		fmt.Fprintf(os.Stderr, "%d gocv Mats left open:\n%s", n, matReport())
 		code = 1
 	}
 	os.Exit(code)
 }
 
+// env counts what a leak would grow: fds, buffer mappings, goroutines and
+// (with -tags matprofile; -1 without) open gocv Mats.
+var env = testenv.Env{LiveMappings: libcamera.LiveMappings, Extra: matCount, ExtraName: "mats"}
+
 // logBuffer collects a log for checks.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer = testenv.LogBuffer
 
 func newLogger(lb *logBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -103,54 +85,15 @@ func capture(t testing.TB, c *picam.Camera) *picam.CompletedRequest {
 	return r
 }
 
-// resources is what a leak would grow.
-type resources struct {
-	fds, mappings, goroutines, mats int
-}
-
-func countResources() resources {
-	var r resources
-	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
-		r.fds = len(ents)
-	}
-	r.mappings = int(libcamera.LiveMappings())
-	r.goroutines = runtime.NumGoroutine()
-	r.mats = matCount()
-	return r
-}
-
-// settle collects garbage until the counts stop changing.
-func settle() resources {
-	last := countResources()
-	for range 20 {
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
-		now := countResources()
-		if now == last {
-			return now
-		}
-		last = now
-	}
-	return last
-}
-
 // checkLeaks returns a function that fails the test if fds, mappings,
-// goroutines or (with -tags matprofile) gocv Mats grew since.
+// goroutines or (with -tags matprofile) gocv Mats grew since (see
+// [testenv.Env.CheckLeaks]).
 func checkLeaks(t testing.TB) func() {
 	t.Helper()
-	before := settle()
+	done := env.CheckLeaks(t)
 	return func() {
 		t.Helper()
-		var after resources
-		for range 50 {
-			runtime.GC()
-			after = countResources()
-			if after == before {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Errorf("leak: before %+v, after %+v", before, after)
+		done()
 	}
 }
 
