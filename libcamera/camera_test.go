@@ -359,3 +359,27 @@ func TestControlsRereadAtConfigure(t *testing.T) {
 		t.Fatalf("FrameDurationLimits after configure %v, before %v", a, b)
 	}
 }
+
+// The virtual pipeline forces 4 buffers but reports Valid; Validate still
+// reports the change.
+func TestConfigurationSilentAdjustment(t *testing.T) {
+	m := newManager(t)
+	c := getCamera(t, m, barsID)
+	if err := c.Acquire(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	cfg, err := c.GenerateConfiguration(RoleViewfinder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.At(0).Size = Size{64, 48}
+	cfg.At(0).BufferCount = 6
+	status, adj, err := cfg.Validate()
+	if err != nil || status != ConfigurationAdjusted || len(adj) != 1 || adj[0].String() != "stream 0 BufferCount: 6 -> 4" {
+		t.Fatalf("Validate = %v %v %v, want Adjusted [stream 0 BufferCount: 6 -> 4]", status, adj, err)
+	}
+	if status, adj, err := cfg.Validate(); status != ConfigurationValid || adj != nil || err != nil {
+		t.Fatalf("second Validate = %v %v %v, want Valid", status, adj, err)
+	}
+}

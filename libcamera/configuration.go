@@ -269,8 +269,9 @@ func (cfg *CameraConfiguration) pull() error {
 
 // Validate asks libcamera to check the configuration and adjust it to what
 // the camera can do, as libcamera's CameraConfiguration::validate. It returns
-// ConfigurationValid, or ConfigurationAdjusted with every change made, or an
-// error matching [ErrInvalid] for a configuration the camera cannot use.
+// ConfigurationValid, or ConfigurationAdjusted with every change made (also
+// when libcamera changed a field but reported Valid), or an error matching
+// [ErrInvalid] for a configuration the camera cannot use.
 func (cfg *CameraConfiguration) Validate() (ConfigurationStatus, []Adjustment, error) {
 	c := cfg.camera
 	c.mu.Lock()
@@ -294,10 +295,15 @@ func (cfg *CameraConfiguration) Validate() (ConfigurationStatus, []Adjustment, e
 		return ConfigurationInvalid, nil, newError("CameraConfiguration.Validate", -22,
 			fmt.Sprintf("camera %s cannot use configuration %v", c.id, before.streams))
 	}
-	if ConfigurationStatus(ret) == ConfigurationValid {
-		return ConfigurationValid, nil, nil
-	}
 	adj := cfg.diff(before)
+	if ConfigurationStatus(ret) == ConfigurationValid {
+		if len(adj) == 0 {
+			return ConfigurationValid, nil, nil
+		}
+		// libcamera's virtual pipeline forces its buffer count without
+		// saying so; a change is an adjustment whatever libcamera reports.
+		return ConfigurationAdjusted, adj, nil
+	}
 	if len(adj) == 0 {
 		// libcamera changed something the Go view does not carry (such as
 		// the sensor mode); say so rather than report nothing.
