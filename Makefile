@@ -5,6 +5,7 @@
 #   make test GOEXPERIMENT=cgocheck2   the same with full cgo pointer checks
 #   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side
 #   make capture                   the main job: capture frames (the virtual camera without hardware)
+#   make pipeline ARGS="-workers 4"    capture, process in parallel, send in order; heartbeat lateness
 #
 # Where the host's own libcamera has the virtual pipeline the commands run
 # natively; otherwise in a Debian trixie root built once and cached in
@@ -23,7 +24,7 @@ export CGO_CPPFLAGS := -DPICAMGO_SHIM_HASH=$(SHIM_HASH)
 
 RUN := .ci/testroot.sh run $(LIBCAMERA)
 
-.PHONY: test vet bench capture root clean-root
+.PHONY: test vet bench capture pipeline root clean-root
 
 test:
 	$(RUN) .ci/gotest.sh $(TESTFLAGS)
@@ -36,6 +37,12 @@ bench:
 
 capture:
 	$(RUN) go run ./examples/capture $(ARGS)
+
+# The asyncio user's program, in Go: capture, process on workers (OpenCV), send in order over
+# TCP, and measure a 1 kHz heartbeat's lateness (a nested module: needs OpenCV,
+# which only the 0.7 root has).
+pipeline:
+	.ci/testroot.sh run 0.7 sh -c 'cd examples/pipeline && go run . $(ARGS)'
 
 root:
 	.ci/testroot.sh path $(LIBCAMERA)

@@ -1,0 +1,17 @@
+module github.com/picamgo/picamgo/examples/pipeline
+
+go 1.26.0
+
+require (
+	github.com/picamgo/picamgo v0.0.0
+	github.com/picamgo/picamgo/pkg/picamcv v0.0.0
+	gocv.io/x/gocv v0.39.0
+	golang.org/x/sync v0.25.0
+)
+
+require github.com/mattn/go-pointer v0.0.1 // indirect
+
+replace (
+	github.com/picamgo/picamgo => ../..
+	github.com/picamgo/picamgo/pkg/picamcv => ../../pkg/picamcv
+)
