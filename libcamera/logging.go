@@ -31,21 +31,16 @@ const (
 // LIBCAMERA_LOG_LEVELS for the rest. Call it before [NewManager] for "*" to
 // take effect everywhere.
 func SetLogLevel(category string, level LogLevel) error {
-	if category != "*" {
-		cc, cl := C.CString(category), C.CString(string(level))
-		defer C.free(unsafe.Pointer(cc))
-		defer C.free(unsafe.Pointer(cl))
-		var e C.picam_error
-		if err := cError("SetLogLevel", C.picam_log_set_level(cc, cl, &e), &e); err != nil {
-			return err
-		}
-	} else {
-		switch level {
-		case LogDebug, LogInfo, LogWarn, LogError, LogFatal:
-		default:
-			return newError("SetLogLevel", -22, "log level "+string(level)+": want DEBUG, INFO, WARN, ERROR or FATAL")
-		}
+	switch level {
+	case LogDebug, LogInfo, LogWarn, LogError, LogFatal:
+	default:
+		return newError("SetLogLevel", -22, "log level "+string(level)+": want DEBUG, INFO, WARN, ERROR or FATAL")
 	}
+	if category == "" {
+		return newError("SetLogLevel", -22, "log level: empty category")
+	}
+	// The variable first: libcamera reads it when its logger is created,
+	// which the call below may do, and applies it to categories created later.
 	// Later entries win in libcamera's parser; "*" goes first so that
 	// categories named explicitly keep their own level.
 	var kept []string
@@ -60,7 +55,17 @@ func SetLogLevel(category string, level LogLevel) error {
 	} else {
 		kept = append(kept, entry)
 	}
-	return os.Setenv("LIBCAMERA_LOG_LEVELS", strings.Join(kept, ","))
+	if err := os.Setenv("LIBCAMERA_LOG_LEVELS", strings.Join(kept, ",")); err != nil {
+		return err
+	}
+	if category == "*" {
+		return nil
+	}
+	cc, cl := C.CString(category), C.CString(string(level))
+	defer C.free(unsafe.Pointer(cc))
+	defer C.free(unsafe.Pointer(cl))
+	var e C.picam_error
+	return cError("SetLogLevel", C.picam_log_set_level(cc, cl, &e), &e)
 }
 
 // SetLogFile sends libcamera's log to a file, or back to stderr for "".
