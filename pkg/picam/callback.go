@@ -138,8 +138,7 @@ func (c *Camera) runCallback(where string, fn *func(*CompletedRequest), s *slot)
 		return
 	}
 	s.ref()
-	r := newCompleted(s, nil)
-	r.h.label = where
+	r := newCompletedFrom(&handle{s: s, label: where}, nil)
 	defer r.Release()
 	defer func() {
 		if v := recover(); v != nil {

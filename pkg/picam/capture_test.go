@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -318,23 +319,56 @@ func TestStall(t *testing.T) {
 	}
 }
 
+// doneCounter is a context that closes second when Done is called a
+// second time: CaptureRequest calls it once to hand its wait to the engine
+// and again, once the engine took it, to wait for the frame.
+type doneCounter struct {
+	context.Context
+	calls  atomic.Int32
+	second chan struct{}
+}
+
+func (d *doneCounter) Done() <-chan struct{} {
+	if d.calls.Add(1) == 2 {
+		close(d.second)
+	}
+	return d.Context.Done()
+}
+
+// TestStopWhileWaiting: a capture call waiting when the camera stops fails
+// with ErrNotStarted, held requests survive the stop and are queued again
+// at the next start, where sequence numbers restart at 0.
 func TestStopWhileWaiting(t *testing.T) {
 	c, _ := startNoQueue(t, barsID, nil)
 	var held []*CompletedRequest
 	for range 4 {
 		held = append(held, capture(t, c))
 	}
+	// With every buffer held no frame comes: once the engine took the
+	// call's wait, it waits until Stop.
+	ctx := &doneCounter{Context: context.Background(), second: make(chan struct{})}
 	errc := make(chan error)
 	go func() {
-		_, err := c.CaptureRequest(context.Background())
+		_, err := c.CaptureRequest(ctx)
 		errc <- err
 	}()
-	time.Sleep(20 * time.Millisecond)
+	select {
+	case <-ctx.second:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("CaptureRequest did not wait within 10s (ctx.Done called %d times)", ctx.calls.Load())
+	}
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-errc; !errors.Is(err, ErrNotStarted) {
-		t.Errorf("waiting CaptureRequest at Stop = %v, want ErrNotStarted", err)
+	// "stopped": the engine ended the wait, rather than the call finding
+	// the camera stopped.
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrNotStarted) || !strings.Contains(err.Error(), "stopped") {
+			t.Errorf("waiting CaptureRequest at Stop = %v, want ErrNotStarted from the stop", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a CaptureRequest waiting at Stop did not return within 10s")
 	}
 	// Held requests survive Stop; released, they are queued at the next Start.
 	for _, r := range held {
@@ -343,15 +377,25 @@ func TestStopWhileWaiting(t *testing.T) {
 		}
 		r.Release()
 	}
+	// The first frames after the restart, whenever this goroutine runs: the
+	// pre-callback sees every frame while the callback goroutine keeps up,
+	// and the first one always.
+	firstSeq := make(chan uint32, 1)
+	c.SetPreCallback(func(r *CompletedRequest) {
+		select {
+		case firstSeq <- r.Sequence():
+		default:
+		}
+	})
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 8 {
-		r := capture(t, c)
-		if i == 0 && r.Sequence() >= 4 {
-			t.Errorf("first sequence after restart %d: libcamera restarts them at 0", r.Sequence())
-		}
-		r.Release()
+	for range 8 {
+		capture(t, c).Release()
+	}
+	c.SetPreCallback(nil)
+	if seq := <-firstSeq; seq >= 4 {
+		t.Errorf("first sequence after restart %d: libcamera restarts them at 0", seq)
 	}
 }
 

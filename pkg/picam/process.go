@@ -127,7 +127,11 @@ func Process[R any](ctx context.Context, c *Camera, opts ProcessOptions, fn func
 				return
 			}
 		}
-		cancel()
+		// Ended by an error (a task's, or the feeder's when it closed
+		// order), whose goroutine cancels the rest as it returns it. Not
+		// cancel() here: the goroutine closed done or order before
+		// returning its error, and the errgroup keeps the first error
+		// returned, which could then be a context error our cancel caused.
 		err = g.Wait()
 		waited = true
 		if err != nil {

@@ -234,11 +234,17 @@ type handle struct {
 }
 
 func newCompleted(s *slot, pcs []uintptr) *CompletedRequest {
-	h := &handle{s: s}
+	return newCompletedFrom(&handle{s: s}, pcs)
+}
+
+// newCompletedFrom returns a CompletedRequest with handle h on h.s. Set h's
+// other fields first: storing it as the slot's site shares it with the
+// engine, which reads it for stall diagnostics.
+func newCompletedFrom(h *handle, pcs []uintptr) *CompletedRequest {
 	h.npc = copy(h.pcs[:], pcs)
 	r := &CompletedRequest{h: h}
 	r.cleanup = runtime.AddCleanup(r, leaked, h)
-	s.site.Store(h)
+	h.s.site.Store(h)
 	return r
 }
 

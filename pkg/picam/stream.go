@@ -86,6 +86,7 @@ type FrameStream struct {
 	limit  int32                  // at most this many held: queued or with the consumer
 	ch     chan *CompletedRequest // sent to by the engine only
 	held   atomic.Int32           // handed to ch and not yet released
+	peak   atomic.Int32           // the most held at once (written by the engine only)
 	ended  bool                   // ch closed; engine's
 	npc    int
 	pcs    [16]uintptr
@@ -334,9 +335,10 @@ func (st *FrameStream) offer(s *slot) {
 		return
 	}
 	s.ref()
-	r := newCompleted(s, st.pcs[:st.npc])
-	r.h.stream = st
-	st.held.Add(1)
+	r := newCompletedFrom(&handle{s: s, stream: st}, st.pcs[:st.npc])
+	if n := st.held.Add(1); n > st.peak.Load() {
+		st.peak.Store(n) // exact: held only grows here, on the engine
+	}
 	st.ch <- r
 	st.delivered.Add(1)
 }
