@@ -1005,3 +1005,36 @@ func TestTwoCameras(t *testing.T) {
 	t.Logf("together: a %d b %d frames in 500ms; a's consumer stuck: b %d frames in %v, a's camera %d frames",
 		na, nb, nb2, elapsed.Round(time.Millisecond), aFrames)
 }
+
+// MaxFrameRate paces on a fixed schedule: timer lateness must not add up to
+// a lower rate, and frames never come faster than asked.
+func TestMaxFrameRateSchedule(t *testing.T) {
+	const rate = 100
+	c, _ := startAsync(t, barsID, small, 4, func(o *Options) { o.MaxFrameRate = rate })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var first, last int64
+	const frames = 101
+	n := 0
+	for r, err := range c.Frames(ctx, StreamOptions{Policy: Block}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Past the start-up burst of queued buffers.
+		if r.Sequence() < 8 {
+			continue
+		}
+		if n == 0 {
+			first = r.SensorTimestamp()
+		}
+		last = r.SensorTimestamp()
+		if n++; n == frames {
+			break
+		}
+	}
+	got := float64(frames-1) / (float64(last-first) / 1e9)
+	t.Logf("%d frames at %.2f frames/s (asked %d)", frames, got, rate)
+	if got > rate*1.02 || got < rate*0.97 {
+		t.Fatalf("paced at %.2f frames/s, want %d", got, rate)
+	}
+}

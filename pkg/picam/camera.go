@@ -616,6 +616,7 @@ func (c *Camera) startLocked() error {
 	for _, s := range idle {
 		e.queue(s)
 	}
+	e.nextQueue = time.Now().Add(e.pace) // the first buffers go at once, then one a period
 	c.eng.Store(e)
 	go e.run()
 	return nil

@@ -38,7 +38,7 @@ type engine struct {
 	stallSince time.Time
 
 	pace      time.Duration
-	lastQueue time.Time
+	nextQueue time.Time // when pacing lets the next request go
 	backlog   []*slot
 	paceTimer *time.Timer
 	paceArmed bool
@@ -301,10 +301,10 @@ func (e *engine) stalled() {
 // requeue queues a slot nobody holds, pacing if asked to.
 func (e *engine) requeue(s *slot) {
 	if e.pace > 0 {
-		if len(e.backlog) > 0 || time.Since(e.lastQueue) < e.pace {
+		if len(e.backlog) > 0 || time.Now().Before(e.nextQueue) {
 			e.backlog = append(e.backlog, s)
 			if !e.paceArmed {
-				e.paceTimer.Reset(max(e.pace-time.Since(e.lastQueue), 0))
+				e.paceTimer.Reset(max(time.Until(e.nextQueue), 0))
 				e.paceArmed = true
 			}
 			return
@@ -321,7 +321,7 @@ func (e *engine) paced() {
 	e.backlog = append(e.backlog[:0], e.backlog[1:]...)
 	e.queue(s)
 	if len(e.backlog) > 0 {
-		e.paceTimer.Reset(e.pace)
+		e.paceTimer.Reset(max(time.Until(e.nextQueue), 0))
 		e.paceArmed = true
 	}
 }
@@ -350,7 +350,15 @@ func (e *engine) queue(s *slot) {
 	}
 	e.queued++
 	c.requeues.Add(1)
-	e.lastQueue = time.Now()
+	if e.pace > 0 {
+		// A fixed schedule, so that timer lateness does not add up and the
+		// rate is the one asked for; more than a period behind starts afresh.
+		now := time.Now()
+		if e.nextQueue.IsZero() || now.Sub(e.nextQueue) > e.pace {
+			e.nextQueue = now
+		}
+		e.nextQueue = e.nextQueue.Add(e.pace)
+	}
 }
 
 func (e *engine) shutdown() {
