@@ -2,13 +2,12 @@ package picam
 
 import (
 	"fmt"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/picamgo/picamgo/internal/callsite"
 	"github.com/picamgo/picamgo/libcamera"
 )
 
@@ -269,29 +268,7 @@ func (h *handle) callSite() string {
 	if h.label != "" {
 		return h.label
 	}
-	if h.npc == 0 {
-		return "(unknown)"
-	}
-	frames := runtime.CallersFrames(h.pcs[:h.npc])
-	var sites []string
-	for len(sites) < 3 {
-		f, more := frames.Next()
-		inPicam := strings.HasPrefix(f.Function, "github.com/picamgo/picamgo/pkg/picam.") && !strings.HasSuffix(f.File, "_test.go")
-		if !inPicam && f.Function != "" {
-			fn := f.Function
-			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
-				fn = fn[i+1:]
-			}
-			sites = append(sites, fmt.Sprintf("%s:%d %s", filepath.Base(f.File), f.Line, fn))
-		}
-		if !more {
-			break
-		}
-	}
-	if len(sites) == 0 {
-		return "(unknown)"
-	}
-	return strings.Join(sites, " <- ")
+	return callsite.Describe(h.pcs[:h.npc], "github.com/picamgo/picamgo/pkg/picam")
 }
 
 func (r *CompletedRequest) live(op string) (*slot, error) {

@@ -4,12 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/picamgo/picamgo/internal/callsite"
 	"github.com/picamgo/picamgo/pkg/picam"
 	"gocv.io/x/gocv"
 )
@@ -275,29 +274,7 @@ func leaked(st *state) {
 }
 
 // callSite describes where a FrameMat was made: the first three callers
-// outside this package, innermost first, as "file.go:line pkg.Func".
+// outside this package, innermost first.
 func callSite(pcs []uintptr) string {
-	if len(pcs) == 0 {
-		return "(unknown)"
-	}
-	frames := runtime.CallersFrames(pcs)
-	var sites []string
-	for len(sites) < 3 {
-		f, more := frames.Next()
-		ours := strings.HasPrefix(f.Function, "github.com/picamgo/picamgo/pkg/picamcv.") && !strings.HasSuffix(f.File, "_test.go")
-		if !ours && f.Function != "" {
-			fn := f.Function
-			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
-				fn = fn[i+1:]
-			}
-			sites = append(sites, fmt.Sprintf("%s:%d %s", filepath.Base(f.File), f.Line, fn))
-		}
-		if !more {
-			break
-		}
-	}
-	if len(sites) == 0 {
-		return "(unknown)"
-	}
-	return strings.Join(sites, " <- ")
+	return callsite.Describe(pcs, "github.com/picamgo/picamgo/pkg/picamcv")
 }
