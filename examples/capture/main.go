@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -57,12 +58,12 @@ func run(ctx context.Context, which string, size picam.Size, frames int, out str
 		fmt.Printf("  %d: %s (%s, %s)\n", c.Index, c.Model, c.ID, c.Location)
 	}
 
-	var cam *picam.Camera
+	// Adjustments are printed below; the library's log keeps to warnings.
+	opts := picam.Options{ID: which, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if i, err := strconv.Atoi(which); err == nil {
-		cam, err = picam.Open(i)
-	} else {
-		cam, err = picam.OpenID(which)
+		opts = picam.Options{Index: i, Logger: opts.Logger}
 	}
+	cam, err := picam.OpenWith(opts)
 	if err != nil {
 		return err
 	}
