@@ -1038,3 +1038,29 @@ func TestMaxFrameRateSchedule(t *testing.T) {
 		t.Fatalf("paced at %.2f frames/s, want %d", got, rate)
 	}
 }
+
+// Switching modes while a callback is busy with a frame waits for the
+// callback instead of failing with ErrBusy.
+func TestSwitchModeWithBusyCallback(t *testing.T) {
+	c, _ := startAsync(t, barsID, small, 4, nil)
+	busy := make(chan struct{}, 1)
+	c.SetPreCallback(func(r *CompletedRequest) {
+		select {
+		case busy <- struct{}{}:
+		default:
+		}
+		time.Sleep(20 * time.Millisecond) // holds the frame while SwitchMode runs
+	})
+	sizes := []Size{{Width: 640, Height: 480}, small}
+	for i := range 6 {
+		<-busy // a callback is running
+		if _, err := c.SwitchMode(nv12Config(c, sizes[i%2])); err != nil {
+			t.Fatalf("SwitchMode %d with a callback running: %v", i, err)
+		}
+		if !c.Started() {
+			t.Fatalf("SwitchMode %d left the camera stopped", i)
+		}
+	}
+	c.SetPreCallback(nil)
+	capture(t, c).Release()
+}

@@ -678,14 +678,29 @@ func (c *Camera) Started() bool { return c.eng.Load() != nil }
 
 // SwitchMode stops the camera if it is started, configures it with cfg and
 // starts it again if it was started. It returns Configure's adjustments.
+// Like Stop, it first waits for a running callback to give its frame back.
 func (c *Camera) SwitchMode(cfg Configuration) ([]Adjustment, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, c.errClosed("switch mode of")
+	}
+	running := c.eng.Load() != nil
+	if err := c.stopLocked(); err != nil {
+		c.mu.Unlock()
+		return nil, err
+	}
+	// A callback may still hold a frame of the old mode: wait for it
+	// without mu, which the callback may need, as Stop does.
+	stopped := c.takeStopped()
+	c.mu.Unlock()
+	waitCallbacks(stopped)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, c.errClosed("switch mode of")
 	}
-	running := c.eng.Load() != nil
-	if err := c.stopLocked(); err != nil {
+	if err := c.stopLocked(); err != nil { // started again meanwhile
 		return nil, err
 	}
 	adj, err := c.configureLocked(cfg)
