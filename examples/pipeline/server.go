@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -93,7 +94,7 @@ func (s *server) run(ctx context.Context) error {
 	g.Go(func() error {
 		err := sc.read()
 		conn.Close() // stops the pinger's writes
-		if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		if hungUp(err) {
 			err = nil
 		}
 		return err
@@ -145,7 +146,7 @@ func (sc *serverConn) ping(ctx context.Context, interval time.Duration) error {
 		_, err := sc.conn.Write(sc.wbuf)
 		sc.wmu.Unlock()
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+			if ctx.Err() != nil || hungUp(err) {
 				return nil
 			}
 			return fmt.Errorf("server: %w", err)
@@ -248,4 +249,13 @@ func parseSummary(arg string) (phaseSummary, error) {
 		s.First = first
 	}
 	return s, nil
+}
+
+// hungUp reports whether err only says the client has gone. A client that
+// closes with pings still unread in its socket makes the kernel reset the
+// connection, so a hang-up can read as ECONNRESET (or EPIPE on a write)
+// rather than EOF.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
