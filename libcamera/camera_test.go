@@ -136,16 +136,7 @@ func TestSharedManager(t *testing.T) {
 }
 
 func TestConfigurationAdjusted(t *testing.T) {
-	m := newManager(t)
-	c := getCamera(t, m, barsID)
-	if err := c.Acquire(); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Release()
-	cfg, err := c.GenerateConfiguration(RoleViewfinder)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, cfg := acquiredConfiguration(t, barsID, RoleViewfinder)
 	sc := cfg.At(0)
 	sc.Size = Size{100, 100}    // not a listed size: the virtual camera snaps to its largest
 	sc.PixelFormat = FormatYUYV // it only produces NV12
@@ -363,16 +354,7 @@ func TestControlsRereadAtConfigure(t *testing.T) {
 // The virtual pipeline forces 4 buffers but reports Valid; Validate still
 // reports the change.
 func TestConfigurationSilentAdjustment(t *testing.T) {
-	m := newManager(t)
-	c := getCamera(t, m, barsID)
-	if err := c.Acquire(); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Release()
-	cfg, err := c.GenerateConfiguration(RoleViewfinder)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cfg := acquiredConfiguration(t, barsID, RoleViewfinder)
 	cfg.At(0).Size = Size{64, 48}
 	cfg.At(0).BufferCount = 6
 	status, adj, err := cfg.Validate()
@@ -382,4 +364,20 @@ func TestConfigurationSilentAdjustment(t *testing.T) {
 	if status, adj, err := cfg.Validate(); status != ConfigurationValid || adj != nil || err != nil {
 		t.Fatalf("second Validate = %v %v %v, want Valid", status, adj, err)
 	}
+}
+
+// acquiredConfiguration acquires camera id (released when the test ends)
+// and generates a configuration for role.
+func acquiredConfiguration(t *testing.T, id string, role StreamRole) (*Camera, *CameraConfiguration) {
+	t.Helper()
+	c := getCamera(t, newManager(t), id)
+	if err := c.Acquire(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Release() })
+	cfg, err := c.GenerateConfiguration(role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, cfg
 }
