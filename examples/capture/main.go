@@ -34,6 +34,9 @@ func main() {
 	if _, err := fmt.Sscanf(*sizeFlag, "%dx%d", &size.Width, &size.Height); err != nil {
 		log.Fatalf("bad -size %q: %v", *sizeFlag, err)
 	}
+	if *frames < 1 {
+		log.Fatalf("bad -frames %d: want at least 1", *frames)
+	}
 	if os.Getenv("LIBCAMERA_LOG_LEVELS") == "" {
 		// libcamera logs every configuration at INFO; keep warnings and errors.
 		libcamera.SetLogLevel("*", libcamera.LogWarn)
