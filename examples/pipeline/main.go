@@ -73,8 +73,11 @@ func main() {
 	if _, err := fmt.Sscanf(*sizeFlag, "%dx%d", &cfg.size.Width, &cfg.size.Height); err != nil {
 		log.Fatalf("bad -size %q: %v", *sizeFlag, err)
 	}
-	if cfg.workers < 1 || cfg.seconds <= 0 {
-		log.Fatal("-workers and -seconds must be positive")
+	if cfg.workers < 1 || cfg.seconds < 0.001 {
+		log.Fatal("-workers must be positive and -seconds at least 0.001 (one beat)")
+	}
+	if cfg.timer != "timerfd" && cfg.timer != "go" {
+		log.Fatalf("bad -timer %q: timerfd or go", cfg.timer)
 	}
 	if os.Getenv("LIBCAMERA_LOG_LEVELS") == "" {
 		// libcamera logs every configuration at INFO: keep warnings and
@@ -140,7 +143,10 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	applied, _ := cam.Configuration()
+	applied, err := cam.Configuration()
+	if err != nil {
+		return err
+	}
 
 	// The server, the connection's reader and the heartbeat live as long as
 	// the phases: the phases' goroutine cancels them when it returns.
@@ -158,6 +164,8 @@ func run(ctx context.Context, cfg config) error {
 	}
 	cl, err := dial(gctx, addr)
 	if err != nil {
+		cancelAll()
+		g.Wait() // the local server's goroutine
 		return err
 	}
 	hb := newHeartbeat(time.Millisecond, cfg.timer)
@@ -191,7 +199,7 @@ func run(ctx context.Context, cfg config) error {
 		samples := make([]time.Duration, int(cfg.seconds*1000))
 		p := &phaser{cl: cl, hb: hb, cam: cam, samples: samples}
 
-		r, err := p.run(ctx, "idle", false, func(ctx context.Context) error {
+		r, err := p.run(ctx, "idle", func(ctx context.Context) error {
 			<-ctx.Done() // nothing but the heartbeat and the connection
 			return nil
 		})
@@ -205,14 +213,13 @@ func run(ctx context.Context, cfg config) error {
 		}
 		defer cam.Stop()
 
-		r, err = p.run(ctx, "capture", true, func(ctx context.Context) error {
-			var detail []byte
+		r, err = p.run(ctx, "capture", func(ctx context.Context) error {
+			detail := []byte("captured")
 			for req, err := range cam.Frames(ctx, picam.StreamOptions{Policy: picam.Block}) {
 				if err != nil {
 					return err
 				}
 				p.frames.Add(1)
-				detail = append(detail[:0], "captured"...)
 				if err := cl.result(req.Sequence(), req.SensorTimestamp(), detail); err != nil {
 					return err
 				}
@@ -226,7 +233,7 @@ func run(ctx context.Context, cfg config) error {
 
 		an = newAnalyzer(cfg.workers)
 		defer an.Close()
-		r, err = p.run(ctx, "process", true, func(ctx context.Context) error {
+		r, err = p.run(ctx, "process", func(ctx context.Context) error {
 			var detail []byte
 			first := true
 			opts := picam.ProcessOptions{Workers: cfg.workers}
@@ -283,23 +290,31 @@ type phaser struct {
 
 // run runs work (until its context is cancelled) and measures while it
 // runs: the heartbeat's lateness, the frames, the garbage collections.
-func (p *phaser) run(ctx context.Context, name string, camera bool, work func(context.Context) error) (phaseReport, error) {
+// It returns only once work has returned, whatever the outcome: the
+// caller's cleanup (an.Close, cam.Stop) must not race with work.
+func (p *phaser) run(ctx context.Context, name string, work func(context.Context) error) (phaseReport, error) {
 	rep := phaseReport{name: name}
 	if err := p.cl.begin(name); err != nil {
 		return rep, err
 	}
 	sent0, pongs0 := p.cl.results.Load(), p.cl.pongs.Load()
 	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- work(wctx) }()
+	var workErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		workErr = work(wctx)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
 
 	// Let the phase settle (the camera's first frames, the workers' Mats).
-	settle := time.NewTimer(300 * time.Millisecond)
 	select {
-	case <-settle.C:
-	case err := <-done:
-		return rep, fmt.Errorf("phase %s: %w", name, orStopped(err))
+	case <-time.After(300 * time.Millisecond):
+	case <-done:
+		return rep, fmt.Errorf("phase %s: %w", name, orStopped(workErr))
 	case <-ctx.Done():
 		return rep, ctx.Err()
 	}
@@ -316,11 +331,12 @@ func (p *phaser) run(ctx context.Context, name string, camera bool, work func(co
 	runtime.ReadMemStats(&ms1)
 
 	cancel()
+	<-done
 	if hbErr != nil {
 		return rep, hbErr
 	}
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-		return rep, fmt.Errorf("phase %s: %w", name, err)
+	if workErr != nil && !errors.Is(workErr, context.Canceled) {
+		return rep, fmt.Errorf("phase %s: %w", name, workErr)
 	}
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -331,9 +347,7 @@ func (p *phaser) run(ctx context.Context, name string, camera bool, work func(co
 	rep.heartbeat = summarize(lat)
 	rep.gcs = ms1.NumGC - ms0.NumGC
 	rep.gcPause = time.Duration(ms1.PauseTotalNs - ms0.PauseTotalNs)
-	if camera {
-		rep.dropped = st1.StreamDropped - st0.StreamDropped
-	}
+	rep.dropped = st1.StreamDropped - st0.StreamDropped // 0 while the camera is stopped (idle)
 	rep.sent, rep.pongs = p.cl.results.Load()-sent0, p.cl.pongs.Load()-pongs0
 	s, err := p.cl.end(ctx, name)
 	if err != nil {

@@ -89,4 +89,7 @@ func ExampleBGRTo() {
 		}
 		// ... process bgr
 	}
+	fmt.Println("bgr:", bgr.Type(), bgr.Cols(), "x", bgr.Rows())
+	// Output:
+	// bgr: CV8UC3 1920 x 1080
 }

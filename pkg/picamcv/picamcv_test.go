@@ -93,7 +93,10 @@ func TestBGRBars(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, _ := r.Frame(picam.Main)
+		f, err := r.Frame(picam.Main)
+		if err != nil {
+			t.Fatal(err)
+		}
 		owned := f.Clone() // Go memory, two planes: FrameBGR pins and copies
 		viaFM, err := fm.BGR()
 		if err != nil {
@@ -151,7 +154,9 @@ func TestBGRToReuses(t *testing.T) {
 		if err := fm.BGRTo(&dst); err != nil {
 			t.Fatal(err)
 		}
-		fm.Close()
+		if err := fm.Close(); err != nil {
+			t.Error(err)
+		}
 		checkBars(t, "BGRTo", dst, seq)
 		d, _ := dst.DataPtrUint8()
 		if i == 0 {
@@ -232,9 +237,19 @@ func TestLifetime(t *testing.T) {
 // TestHoldsBuffers: FrameMats hold the camera's buffers until Close.
 func TestHoldsBuffers(t *testing.T) {
 	c := startCamera(t, vga)
+	cfg, err := c.Configuration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := cfg.BufferCount
+	if n < 1 {
+		t.Fatalf("BufferCount %d", n)
+	}
 	var fms []*FrameMat
-	for range 4 { // the virtual camera's buffers
+	var seqs []uint32
+	for range n {
 		r := capture(t, c)
+		seqs = append(seqs, r.Sequence())
 		fm, err := NewFrameMat(r, picam.Main)
 		r.Release()
 		if err != nil {
@@ -246,13 +261,30 @@ func TestHoldsBuffers(t *testing.T) {
 	defer cancel()
 	if r, err := c.CaptureRequest(ctx); err == nil {
 		r.Release()
-		t.Fatalf("captured a frame while four FrameMats hold the four buffers")
+		t.Fatalf("captured a frame while %d FrameMats hold the %d buffers", n, n)
+	} else if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("CaptureRequest while every buffer is held = %v, want the context's deadline", err)
 	}
-	for _, fm := range fms {
-		fm.Close()
+	for i, fm := range fms {
+		// Each still has its own frame, not a later one.
+		bgr, err := fm.BGR()
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkBars(t, "held FrameMat", bgr, seqs[i])
+		bgr.Close()
+		if err := fm.Close(); err != nil {
+			t.Error(err)
+		}
 	}
+	last := seqs[n-1]
 	for range 5 {
-		capture(t, c).Release()
+		r := capture(t, c)
+		if r.Sequence() <= last {
+			t.Errorf("frame %d after frame %d", r.Sequence(), last)
+		}
+		last = r.Sequence()
+		r.Release()
 	}
 }
 
@@ -345,9 +377,13 @@ func TestNoLeaks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			checkBars(t, "BGRTo", dst, r.Sequence())
+			checkBars(t, "BGR", m, r.Sequence())
 			m.Close()
 			r.Release()
-			fm.Close()
+			if err := fm.Close(); err != nil {
+				t.Error(err)
+			}
 		}
 		c.Close()
 	}()
@@ -364,5 +400,40 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := NewFrameMat(nil, picam.Main); !errors.Is(err, picam.ErrReleased) {
 		t.Errorf("NewFrameMat(nil) = %v, want ErrReleased", err)
+	}
+	if m, err := BGR(nil, picam.Main); err == nil || !m.Closed() {
+		t.Errorf("BGR(nil request) = %v (Mat closed %v), want an error and no Mat", err, m.Closed())
+	}
+	if m, err := BGR(r, picam.Lores); !errors.Is(err, picam.ErrInvalid) || !m.Closed() {
+		t.Errorf("BGR(no lores) = %v (Mat closed %v), want ErrInvalid", err, m.Closed())
+	}
+	if err := BGRTo(r, picam.Main, nil); !errors.Is(err, picam.ErrInvalid) {
+		t.Errorf("BGRTo(nil Mat) = %v, want ErrInvalid", err)
+	}
+	closed := gocv.NewMat()
+	closed.Close()
+	if err := BGRTo(r, picam.Main, &closed); !errors.Is(err, picam.ErrInvalid) {
+		t.Errorf("BGRTo(closed Mat) = %v, want ErrInvalid", err)
+	}
+	if m, err := FrameBGR(picam.Frame{}); !errors.Is(err, picam.ErrInvalid) || !m.Closed() {
+		t.Errorf("FrameBGR(zero Frame) = %v (Mat closed %v), want ErrInvalid", err, m.Closed())
+	}
+	// A nil FrameMat: errors, no panic.
+	var nilFM *FrameMat
+	if _, err := nilFM.BGR(); !errors.Is(err, picam.ErrInvalid) {
+		t.Errorf("nil BGR = %v, want ErrInvalid", err)
+	}
+	if _, err := nilFM.Frame(); !errors.Is(err, picam.ErrInvalid) {
+		t.Errorf("nil Frame = %v, want ErrInvalid", err)
+	}
+	if nilFM.ZeroCopy() {
+		t.Error("nil ZeroCopy = true")
+	}
+	var zeroFM FrameMat
+	if _, err := zeroFM.Mat(); !errors.Is(err, picam.ErrInvalid) {
+		t.Errorf("zero FrameMat's Mat = %v, want ErrInvalid", err)
+	}
+	if err := zeroFM.Close(); err != nil {
+		t.Errorf("zero FrameMat's Close = %v", err)
 	}
 }
