@@ -562,6 +562,9 @@ func (c *Camera) buildConfig(cfg *Configuration) (*libcamera.CameraConfiguration
 		lcfg.Orientation = cfg.Orientation
 	}
 	if sm := cfg.SensorMode; sm != nil {
+		if sm.BitDepth < 0 {
+			return nil, nil, fmt.Errorf("picam: configure %s: sensor mode bit depth %d: %w", c.id, sm.BitDepth, ErrInvalid)
+		}
 		lcfg.SensorConfig = &libcamera.SensorConfiguration{BitDepth: uint32(sm.BitDepth), OutputSize: sm.OutputSize}
 	}
 	return lcfg, order, nil
@@ -603,6 +606,7 @@ func (c *Camera) startLocked() error {
 	}
 	pending, id := c.takePending()
 	if err := pending.apply(list); err != nil {
+		c.restorePending(pending)
 		return fmt.Errorf("picam: start %s: %w", c.id, err)
 	}
 	if err := c.lc.Start(list); err != nil {

@@ -134,7 +134,7 @@ func (e *engine) completed(r *libcamera.Request) {
 		return
 	}
 	e.queued--
-	if !frameOK(r) {
+	if !s.frameOK() {
 		e.c.dropped.Add(1)
 		e.requeue(s)
 		return
@@ -223,13 +223,15 @@ func (e *engine) deliver(s *slot) {
 func (e *engine) spare() int { return e.queued + len(e.backlog) + len(e.free) }
 
 // frameOK tells frames to hand out from cancelled, failed and startup ones.
-func frameOK(r *libcamera.Request) bool {
-	if r.Status() != libcamera.RequestComplete {
+func (s *slot) frameOK() bool {
+	if s.req.Status() != libcamera.RequestComplete {
 		return false
 	}
-	for _, b := range r.Buffers() {
-		if md := b.Metadata(); !md.Derived && md.Status != libcamera.FrameSuccess {
-			return false
+	for _, st := range s.set.order {
+		if b := s.req.Buffer(s.set.streams[st]); b != nil {
+			if md := b.Metadata(); !md.Derived && md.Status != libcamera.FrameSuccess {
+				return false
+			}
 		}
 	}
 	return true
@@ -504,18 +506,29 @@ func (c *Camera) CaptureFrame(ctx context.Context, stream Stream, opts ...Captur
 	return c.captureFrame(ctx, stream, opts, pcs[:n])
 }
 
-func (c *Camera) captureFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (Frame, Metadata, error) {
+// withFrame captures the next frame, passes it and its view of stream to
+// fn, and releases it when fn returns.
+func (c *Camera) withFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr, fn func(*CompletedRequest, Frame) error) error {
 	r, err := c.captureRequest(ctx, opts, pcs)
 	if err != nil {
-		return Frame{}, Metadata{}, err
+		return err
 	}
 	defer r.Release()
 	f, err := r.Frame(stream)
 	if err != nil {
-		return Frame{}, Metadata{}, err
+		return err
 	}
-	md, err := r.Metadata()
-	return f.Clone(), md, err
+	return fn(r, f)
+}
+
+func (c *Camera) captureFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (out Frame, md Metadata, err error) {
+	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
+		out = f.Clone()
+		var err error
+		md, err = r.Metadata()
+		return err
+	})
+	return out, md, err
 }
 
 // CaptureBuffer returns a copy of one stream's whole buffer, planes one after
@@ -526,17 +539,12 @@ func (c *Camera) CaptureBuffer(ctx context.Context, stream Stream, opts ...Captu
 	return c.captureBuffer(ctx, stream, opts, pcs[:n])
 }
 
-func (c *Camera) captureBuffer(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) ([]byte, error) {
-	r, err := c.captureRequest(ctx, opts, pcs)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Release()
-	f, err := r.Frame(stream)
-	if err != nil {
-		return nil, err
-	}
-	return f.AppendBytes(nil), nil
+func (c *Camera) captureBuffer(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (buf []byte, err error) {
+	err = c.withFrame(ctx, stream, opts, pcs, func(_ *CompletedRequest, f Frame) error {
+		buf = f.AppendBytes(make([]byte, 0, f.Len()))
+		return nil
+	})
+	return buf, err
 }
 
 // CaptureImage returns one stream of the next frame as an image that owns
@@ -547,12 +555,12 @@ func (c *Camera) CaptureImage(ctx context.Context, stream Stream, opts ...Captur
 	return c.captureImage(ctx, stream, opts, pcs[:n])
 }
 
-func (c *Camera) captureImage(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (image.Image, error) {
-	f, _, err := c.captureFrame(ctx, stream, opts, pcs)
-	if err != nil {
-		return nil, err
-	}
-	return f.Image()
+func (c *Camera) captureImage(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (img image.Image, err error) {
+	err = c.withFrame(ctx, stream, opts, pcs, func(_ *CompletedRequest, f Frame) error {
+		img, err = f.Clone().Image()
+		return err
+	})
+	return img, err
 }
 
 // CaptureFile writes one stream of the next frame to a file, as JPEG or PNG
@@ -565,16 +573,16 @@ func (c *Camera) CaptureFile(ctx context.Context, path string, stream Stream, op
 	return c.captureFile(ctx, path, stream, opts, pcs[:n])
 }
 
-func (c *Camera) captureFile(ctx context.Context, path string, stream Stream, opts []CaptureOption, pcs []uintptr) (Metadata, error) {
-	r, err := c.captureRequest(ctx, opts, pcs)
-	if err != nil {
-		return Metadata{}, err
-	}
-	defer r.Release()
-	if err := r.Save(path, stream, c.opts.JPEGQuality); err != nil {
-		return Metadata{}, err
-	}
-	return r.Metadata()
+func (c *Camera) captureFile(ctx context.Context, path string, stream Stream, opts []CaptureOption, pcs []uintptr) (md Metadata, err error) {
+	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
+		if err := f.Save(path, c.opts.JPEGQuality); err != nil {
+			return err
+		}
+		var err error
+		md, err = r.Metadata()
+		return err
+	})
+	return md, err
 }
 
 // SwitchModeAndCapture switches to cfg, drops delay frames, captures one,
@@ -582,6 +590,9 @@ func (c *Camera) captureFile(ctx context.Context, path string, stream Stream, op
 // configuration (Picamera2's switch_mode_and_capture_*). The camera must be
 // started.
 func (c *Camera) SwitchModeAndCapture(ctx context.Context, cfg Configuration, delay int, fn func(*CompletedRequest) error) error {
+	if fn == nil {
+		return fmt.Errorf("picam: switch mode of %s: nil function: %w", c.id, ErrInvalid)
+	}
 	prev, err := c.Configuration()
 	if err != nil {
 		return err

@@ -128,8 +128,9 @@ type Configuration struct {
 	ColorSpace *ColorSpace
 	// SensorMode picks the sensor mode; nil lets libcamera choose.
 	SensorMode *SensorMode
-	// Strict makes Configure fail with an [*AdjustedError] (and leave the
-	// camera unconfigured) when libcamera would adjust anything. By default
+	// Strict makes Configure fail with an [*AdjustedError] (and keep the
+	// camera's previous configuration, if any) when libcamera would adjust
+	// anything. By default
 	// Configure applies libcamera's adjustments and returns them.
 	Strict bool
 }

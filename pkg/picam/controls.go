@@ -113,7 +113,9 @@ func (c *Controls) pairs() []controlPair {
 		add("AeEnable", *c.AeEnable, *c.AeEnable)
 	}
 	if c.ExposureTime != nil {
-		add("ExposureTime", int32(c.ExposureTime.Microseconds()), *c.ExposureTime)
+		// Saturated, not wrapped, so that the limits check sees the value.
+		us := min(max(c.ExposureTime.Microseconds(), math.MinInt32), math.MaxInt32)
+		add("ExposureTime", int32(us), *c.ExposureTime)
 	}
 	if c.AnalogueGain != nil {
 		add("AnalogueGain", f32(c.AnalogueGain), *c.AnalogueGain)
@@ -258,6 +260,9 @@ func checkLimits(info *libcamera.ControlInfo, v libcamera.ControlValue) string {
 	hi, hasHi := firstNumber(info.Max)
 	loA, hiA := numbers(info.Min), numbers(info.Max)
 	for i, x := range xs {
+		if math.IsNaN(x) {
+			return "not a number"
+		}
 		l, h := lo, hi
 		if len(loA) == len(xs) {
 			l = loA[i]

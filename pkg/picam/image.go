@@ -111,6 +111,22 @@ func (f Frame) Image() (image.Image, error) {
 	w, h := int(f.Size.Width), int(f.Size.Height)
 	rect := image.Rect(0, 0, w, h)
 	ch := (h + 1) / 2
+	// The least stride whose lines hold w pixels, so that the views never
+	// index past a line (chroma of odd widths included).
+	minStride := 0
+	switch f.Format {
+	case FormatNV12, FormatNV21, FormatYUV420, FormatYVU420:
+		minStride = (w + 1) / 2 * 2
+	case FormatYUYV:
+		minStride = (w + 1) / 2 * 4
+	case FormatRGB888, FormatBGR888:
+		minStride = w * 3
+	case FormatXRGB8888, FormatXBGR8888:
+		minStride = w * 4
+	}
+	if f.Stride < minStride {
+		return nil, fmt.Errorf("picam: %v: stride %d is less than %d: %w", f, f.Stride, minStride, ErrInvalid)
+	}
 	switch f.Format {
 	case FormatNV12, FormatNV21:
 		p, err := f.planes(f.Stride*h, f.Stride*ch)

@@ -68,6 +68,9 @@ func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []Strea
 			n = got
 		}
 	}
+	if n <= 0 {
+		return nil, fmt.Errorf("picam: configure %s: no buffers allocated: %w", c.id, ErrUnsupported)
+	}
 	for i := range n {
 		req, err := c.lc.CreateRequest(uint64(i))
 		if err != nil {
@@ -95,7 +98,9 @@ func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []Strea
 
 func (set *streamSet) freeBuffers() {
 	for _, s := range set.order {
-		set.alloc.Free(set.streams[s])
+		if ls := set.streams[s]; ls != nil { // nil if allocation failed before it
+			set.alloc.Free(ls)
+		}
 	}
 }
 

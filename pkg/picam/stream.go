@@ -124,6 +124,9 @@ func (c *Camera) stream(ctx context.Context, opts StreamOptions, pcs []uintptr) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if opts.Policy < Block || opts.Policy > Latest {
+		return nil, fmt.Errorf("picam: stream from %s: unknown %v: %w", c.id, opts.Policy, ErrInvalid)
+	}
 	buffer, limit := streamBounds(opts, len(e.set.slots))
 	st := &FrameStream{c: c, e: e, policy: opts.Policy, limit: int32(limit),
 		ch: make(chan *CompletedRequest, buffer)}
