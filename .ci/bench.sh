@@ -18,15 +18,17 @@ declare -A frames=([64x48]=60000 [640x480]=8000 [1920x1080]=1200)
 sizes="64x48 640x480 1920x1080"
 for round in $(seq "$rounds"); do
 	for size in $sizes; do
-		"$out/libcamera.test" -test.run '^$' -test.bench "CaptureLoop/$size\$" -test.benchmem \
-			-test.benchtime="$benchtime" | awk -v size="$size" '/^Benchmark/ {
-				for (i = 2; i <= NF; i++) {
-					if ($i == "frames/s") fps = $(i-1)
-					if ($i == "cpu-µs/frame") cpu = $(i-1)
-					if ($i == "allocs/op") allocs = $(i-1)
-					if ($i == "B/op") bytes = $(i-1)
-				}
-				print "go", size, fps, cpu, allocs, bytes }' >>"$out/results"
+		for loop in CaptureLoop ChannelCaptureLoop; do
+			"$out/libcamera.test" -test.run '^$' -test.bench "^Benchmark$loop\$/^$size\$" -test.benchmem \
+				-test.benchtime="$benchtime" | awk -v size="$size" -v name="go-$loop" '/^Benchmark/ {
+					for (i = 2; i <= NF; i++) {
+						if ($i == "frames/s") fps = $(i-1)
+						if ($i == "cpu-µs/frame") cpu = $(i-1)
+						if ($i == "allocs/op") allocs = $(i-1)
+						if ($i == "B/op") bytes = $(i-1)
+					}
+					print name, size, fps, cpu, allocs, bytes }' >>"$out/results"
+		done
 		for mode in thread handler; do
 			"$out/cxxloop" -s "$size" -n "${frames[$size]}" -m "$mode" | awk -v size="$size" '{
 				for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -36,6 +38,7 @@ for round in $(seq "$rounds"); do
 done
 
 echo "picamgo capture loop vs plain C++ libcamera loop (libcamera $(pkg-config --modversion libcamera), $(nproc) cores, median of $rounds rounds)"
+echo "go: Camera.WaitRequest (BenchmarkCaptureLoop); go chan: receiving from Camera.RequestCompleted."
 echo "C++ 'thread': completion handed to the app thread, which requeues (what the Go loop does)."
 echo "C++ 'handler': requeued inside libcamera's completion handler (libcamera's fastest case)."
 awk -v sizes="$sizes" '
@@ -46,13 +49,14 @@ awk -v sizes="$sizes" '
 	}
 	{ k = $1 SUBSEP $2; vals[k "fps"] = vals[k "fps"] " " $3; vals[k "cpu"] = vals[k "cpu"] " " $4; allocs[k] = $5; bytes[k] = $6 }
 	END {
-		printf "%-10s %12s %12s %12s %10s %10s %14s %14s %14s %12s\n", "size", "go fps", "c++ fps", "c++ hdl fps",
-			"go/c++", "go/hdl", "go cpu-µs/fr", "c++ cpu-µs/fr", "hdl cpu-µs/fr", "go allocs/fr"
+		printf "%-10s %10s %10s %10s %10s %8s %8s %8s %13s %13s %13s %13s\n", "size", "go fps", "go chan", "c++ fps",
+			"c++ hdl", "go/c++", "chan/c++", "go/hdl", "go cpu-µs/fr", "c++ cpu-µs/fr", "hdl cpu-µs/fr", "go allocs/fr"
 		n = split(sizes, s, " ")
 		for (i = 1; i <= n; i++) {
-			g = "go" SUBSEP s[i]; c = "cxx-thread" SUBSEP s[i]; h = "cxx-handler" SUBSEP s[i]
-			gf = median(g "fps"); cf = median(c "fps"); hf = median(h "fps")
-			printf "%-10s %12.0f %12.0f %12.0f %10.2f %10.2f %14.1f %14.1f %14.1f %12s\n", s[i], gf, cf, hf,
-				gf / cf, gf / hf, median(g "cpu"), median(c "cpu"), median(h "cpu"), allocs[g]
+			g = "go-CaptureLoop" SUBSEP s[i]; q = "go-ChannelCaptureLoop" SUBSEP s[i]
+			c = "cxx-thread" SUBSEP s[i]; h = "cxx-handler" SUBSEP s[i]
+			gf = median(g "fps"); qf = median(q "fps"); cf = median(c "fps"); hf = median(h "fps")
+			printf "%-10s %10.0f %10.0f %10.0f %10.0f %8.2f %8.2f %8.2f %13.1f %13.1f %13.1f %13s\n", s[i], gf, qf, cf, hf,
+				gf / cf, qf / cf, gf / hf, median(g "cpu"), median(c "cpu"), median(h "cpu"), allocs[g]
 		}
 	}' "$out/results"

@@ -38,6 +38,9 @@ func picamgoRequestCompleted(handle unsafe.Pointer, slot C.uint32_t, rec *C.pica
 	r.complete(rec)
 	select {
 	case c.completed <- r:
+		if b := c.bell.Load(); b != nil && b.armed.Load() {
+			b.ring()
+		}
 	default:
 		// Cannot happen while the queue holds one place per request; counted
 		// so that tests can prove it.

@@ -51,6 +51,8 @@ func (e *Error) Is(target error) bool {
 		return e.Code == syscall.EINVAL
 	case ErrNoDevice:
 		return e.Code == syscall.ENODEV || e.Code == syscall.ENOENT
+	case ErrClosed:
+		return e.Code == syscall.EBADF // the binding's code for a closed or freed object
 	}
 	return false
 }

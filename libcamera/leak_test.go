@@ -1,6 +1,8 @@
 package libcamera
 
 import (
+	"context"
+	"errors"
 	"testing"
 )
 
@@ -72,17 +74,16 @@ func TestCloseWithRequestsHeld(t *testing.T) {
 			t.Errorf("after Close: %d mappings (%d memfd maps), want only the held request's; before %+v", after.mappings, after.memfdMaps, before)
 		}
 		// Using a closed camera's objects is an error, not a crash.
-		if err := held.Reuse(ReuseBuffers); err == nil {
-			t.Error("Reuse after Close succeeded")
-		}
-		if err := r.cam.QueueRequest(held); err == nil {
-			t.Error("QueueRequest after Close succeeded")
-		}
-		if err := r.cam.Start(nil); err == nil {
-			t.Error("Start after Close succeeded")
-		}
-		if _, err := r.cam.CreateRequest(1); err == nil {
-			t.Error("CreateRequest after Close succeeded")
+		for name, err := range map[string]error{
+			"Reuse":         held.Reuse(ReuseBuffers),
+			"QueueRequest":  r.cam.QueueRequest(held),
+			"Start":         r.cam.Start(nil),
+			"CreateRequest": func() error { _, err := r.cam.CreateRequest(1); return err }(),
+			"WaitRequest":   func() error { _, err := r.cam.WaitRequest(context.Background()); return err }(),
+		} {
+			if !errors.Is(err, ErrClosed) {
+				t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+			}
 		}
 	})
 	// Freeing the held request releases the last mapping.
