@@ -314,7 +314,7 @@ func (c *Camera) WaitRequest(ctx context.Context) (*Request, error) {
 		}
 	}
 	defer b.owner.Unlock()
-	r, err := b.wait(ctx, c.completed)
+	r, err := b.wait(ctx)
 	if errors.Is(err, ErrClosed) {
 		return nil, c.errClosed("Camera.WaitRequest")
 	}
@@ -335,7 +335,7 @@ func (c *Camera) doorbell() (*doorbell, error) {
 	if b := c.bell.Load(); b != nil {
 		return b, nil
 	}
-	b, err := newDoorbell()
+	b, err := newDoorbell(c.completed)
 	if err != nil {
 		return nil, err
 	}

@@ -19,30 +19,46 @@ import (
 // netpoller on an eventfd is handed to an idle P at once. The callback
 // still pushes onto the bounded channel; the doorbell only says "look".
 //
-// One goroutine at a time waits on the doorbell (owner); others wait on the
-// channel. The eventfd counts rings, and one read clears them all.
+// One goroutine at a time waits on the doorbell (the owner); others wait
+// on the channel. The eventfd's counter is never read: each write is a new
+// edge for the edge-triggered netpoller, and 2^64 rings will not come.
 type doorbell struct {
-	f  *os.File // non-blocking eventfd, in the netpoller
-	fd uintptr  // f's descriptor, for ring; valid until close
+	f    *os.File // non-blocking eventfd, in the netpoller
+	fd   uintptr  // f's descriptor, for ring; valid until close
+	conn syscall.RawConn
+	ch   <-chan *Request // the camera's completion queue
 
-	// armed is set while the owner may be blocked in f.Read: only then
-	// does the callback ring (a write per frame costs a system call).
-	armed atomic.Bool
-	owner sync.Mutex // TryLock'd by WaitRequest
+	// armed is set while the owner may be parked: only then does the
+	// callback ring (a write per frame costs a system call).
+	armed  atomic.Bool
+	owner  sync.Mutex // TryLock'd by WaitRequest
+	closed atomic.Bool
 
-	// With owner held: the context whose cancellation ends a blocked read
-	// (by moving the read deadline into the past), and how to unregister it.
-	ctx  context.Context
-	stop func() bool
+	// With owner held: readyFn is ready as a func value made once (a
+	// method value made per wait would allocate), polled and got are its
+	// state; ctx is the context whose cancellation ends a parked wait (by
+	// moving the read deadline into the past), stop unregisters it.
+	readyFn func(uintptr) bool
+	polled  bool
+	got     *Request
+	ctx     context.Context
+	stop    func() bool
 }
 
-func newDoorbell() (*doorbell, error) {
+func newDoorbell(ch <-chan *Request) (*doorbell, error) {
 	const efdCloexec, efdNonblock = syscall.O_CLOEXEC, syscall.O_NONBLOCK
 	fd, _, errno := syscall.Syscall(syscall.SYS_EVENTFD2, 0, efdCloexec|efdNonblock, 0)
 	if errno != 0 {
 		return nil, &Error{Op: "Camera.WaitRequest", Code: errno, Msg: "eventfd: " + errno.Error()}
 	}
-	return &doorbell{f: os.NewFile(fd, "libcamera-doorbell"), fd: fd}, nil
+	b := &doorbell{f: os.NewFile(fd, "libcamera-doorbell"), fd: fd, ch: ch}
+	var err error
+	if b.conn, err = b.f.SyscallConn(); err != nil {
+		b.f.Close()
+		return nil, &Error{Op: "Camera.WaitRequest", Code: syscall.EIO, Msg: "doorbell: " + err.Error()}
+	}
+	b.readyFn = b.ready
+	return b, nil
 }
 
 // ring runs on libcamera's thread, in the completion callback. An eventfd
@@ -52,36 +68,57 @@ func (b *doorbell) ring() {
 	syscall.Syscall(syscall.SYS_WRITE, b.fd, uintptr(unsafe.Pointer(&one)), 8)
 }
 
-// wait returns the next request from ch, with b.owner held. It fails with
-// ctx's error, or ErrClosed once close has run.
-func (b *doorbell) wait(ctx context.Context, ch <-chan *Request) (*Request, error) {
-	var buf [8]byte
+// wait returns the next request, with b.owner held. It fails with ctx's
+// error, or ErrClosed once close has run.
+func (b *doorbell) wait(ctx context.Context) (*Request, error) {
 	for {
-		// Arm before the last look, so that a request pushed after the look
-		// rings the bell.
-		b.armed.Store(true)
-		select {
-		case r := <-ch:
-			b.armed.Store(false)
-			return r, nil
-		default:
-		}
 		if err := b.watch(ctx); err != nil {
-			b.armed.Store(false)
 			return nil, err
 		}
-		_, err := b.f.Read(buf[:])
+		b.polled, b.got = false, nil
+		err := b.conn.Read(b.readyFn)
 		b.armed.Store(false)
+		if r := b.got; r != nil {
+			b.got = nil
+			return r, nil
+		}
 		switch {
-		case err == nil, errors.Is(err, syscall.EAGAIN):
+		case err == nil:
+			// Rung (or an old edge): look again.
+			select {
+			case r := <-b.ch:
+				return r, nil
+			default:
+			}
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			// ctx's watcher, or an earlier context's that fired late: the loop
+			// ctx's watcher, or an earlier context's that fired late: watch
 			// clears the deadline and looks at ctx again.
-		case errors.Is(err, os.ErrClosed):
+		case b.closed.Load() || errors.Is(err, os.ErrClosed):
+			// RawConn reports a close as internal/poll's ErrFileClosing.
 			return nil, ErrClosed
 		default:
 			return nil, &Error{Op: "Camera.WaitRequest", Code: syscall.EIO, Msg: "doorbell: " + err.Error()}
 		}
+	}
+}
+
+// ready is the RawConn.Read function. Its first call comes after the
+// netpoller has forgotten old edges: it arms the doorbell, then takes a
+// last look at the queue, so that a request pushed after that look rings
+// and the ring's edge wakes the park. Its second call (after a park)
+// reports the park over.
+func (b *doorbell) ready(uintptr) bool {
+	if b.polled {
+		return true
+	}
+	b.polled = true
+	b.armed.Store(true)
+	select {
+	case r := <-b.ch:
+		b.got = r
+		return true
+	default:
+		return false
 	}
 }
 
@@ -122,6 +159,7 @@ func (b *doorbell) release() {
 // registration. The callback must not ring any more: the descriptor's
 // number may be reused.
 func (b *doorbell) close() {
+	b.closed.Store(true)
 	b.f.Close()
 	b.owner.Lock()
 	b.release()
