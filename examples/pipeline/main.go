@@ -15,6 +15,13 @@
 //  1. idle: no camera, only the heartbeat and the connection
 //  2. capture: every frame captured and released, a result line sent for each
 //  3. process: every frame converted and analysed by the workers
+//  4. capture+draw (libcamera's virtual camera only): capture again, with the
+//     virtual camera's drawing thread at normal priority
+//
+// libcamera's virtual camera draws its frames on the CPU, work a real
+// camera does in hardware; phases 2 and 3 run that drawing at SCHED_IDLE
+// (-drawing idle, see drawing_linux.go) so that they measure picamgo, and
+// phase 4 shows what the drawing itself costs the heartbeat.
 //
 // Without -addr it starts a local server on 127.0.0.1. Run it where
 // libcamera's virtual camera exists (make pipeline runs it in the test root,
@@ -57,6 +64,7 @@ type config struct {
 	cvThreads int
 	verbose   bool
 	timer     string
+	drawing   string
 }
 
 func main() {
@@ -69,7 +77,11 @@ func main() {
 	flag.IntVar(&cfg.cvThreads, "cv-threads", 1, "OpenCV's threads per call (0: OpenCV's default, one per core); the workers are the parallelism")
 	flag.BoolVar(&cfg.verbose, "v", false, "print every result")
 	flag.StringVar(&cfg.timer, "timer", "timerfd", "the heartbeat's clock: timerfd (a Linux timer file, read through the network poller) or go (time.Sleep, 1 ms granularity on Linux)")
+	flag.StringVar(&cfg.drawing, "drawing", "idle", "libcamera's virtual camera draws frames on the CPU, as hardware would not: idle runs its drawing threads at SCHED_IDLE for the capture and process phases (and adds a capture+draw phase at normal priority), normal leaves them alone")
 	flag.Parse()
+	if cfg.drawing != "idle" && cfg.drawing != "normal" {
+		log.Fatalf("bad -drawing %q: idle or normal", cfg.drawing)
+	}
 	if _, err := fmt.Sscanf(*sizeFlag, "%dx%d", &cfg.size.Width, &cfg.size.Height); err != nil {
 		log.Fatalf("bad -size %q: %v", *sizeFlag, err)
 	}
@@ -213,7 +225,22 @@ func run(ctx context.Context, cfg config) error {
 		}
 		defer cam.Stop()
 
-		r, err = p.run(ctx, "capture", func(ctx context.Context) error {
+		drawPhase := false
+		if cfg.drawing == "idle" {
+			// After Start: libcamera has made its threads by then.
+			n, err := setDrawingIdle(true)
+			switch {
+			case err != nil:
+				return fmt.Errorf("lowering the virtual camera's drawing: %w", err)
+			case n == 0:
+				fmt.Println("drawing: no VirtualCamera thread (a hardware camera, or libcamera before 0.6, which draws on its CameraManager thread): nothing lowered")
+			default:
+				drawPhase = true
+				fmt.Printf("drawing: %d VirtualCamera thread(s) at SCHED_IDLE for capture and process (a real camera draws in hardware); capture+draw puts them back\n", n)
+			}
+		}
+
+		capture := func(ctx context.Context) error {
 			detail := []byte("captured")
 			for req, err := range cam.Frames(ctx, picam.StreamOptions{Policy: picam.Block}) {
 				if err != nil {
@@ -225,7 +252,8 @@ func run(ctx context.Context, cfg config) error {
 				}
 			}
 			return nil
-		})
+		}
+		r, err = p.run(ctx, "capture", capture)
 		if err != nil {
 			return err
 		}
@@ -257,6 +285,17 @@ func run(ctx context.Context, cfg config) error {
 			return err
 		}
 		reports = append(reports, r)
+
+		if drawPhase {
+			if _, err := setDrawingIdle(false); err != nil {
+				return err
+			}
+			r, err = p.run(ctx, "capture+draw", capture)
+			if err != nil {
+				return err
+			}
+			reports = append(reports, r)
+		}
 		return nil
 	}
 	g.Go(func() error {

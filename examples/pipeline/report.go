@@ -45,6 +45,11 @@ func printReport(w io.Writer, reports []phaseReport, rate float64, st picam.Stat
 	fmt.Fprintf(w, "heartbeat p99: capture adds %s ms (target < %s ms: %s); with processing %s ms, +%s ms (target < %s ms: %s)\n",
 		ms(capture.P99-idle.P99), ms(captureBudget), met(capture.P99-idle.P99 < captureBudget),
 		ms(process.P99), ms(process.P99-idle.P99), ms(processBudget), met(process.P99 < processBudget))
+	if len(reports) > 3 {
+		draw := reports[3].heartbeat
+		fmt.Fprintf(w, "  (the virtual camera's drawing at normal priority: capture adds %s ms; a real camera draws in hardware)\n",
+			ms(draw.P99-idle.P99))
+	}
 	if rate > 0 {
 		full := func(r phaseReport) bool { return float64(r.frames)/r.seconds >= 0.97*rate }
 		fmt.Fprintf(w, "frame rate: capture %s, processing %s (target: the camera's full rate, %s frames/s)\n",
