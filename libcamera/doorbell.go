@@ -36,12 +36,13 @@ type doorbell struct {
 
 	// With owner held: readyFn is ready as a func value made once (a
 	// method value made per wait would allocate), polled and got are its
-	// state; ctx is the context whose cancellation ends a parked wait (by
-	// moving the read deadline into the past), stop unregisters it.
+	// state; done is the Done channel of the context whose cancellation
+	// ends a parked wait (by moving the read deadline into the past), stop
+	// unregisters it.
 	readyFn func(uintptr) bool
 	polled  bool
 	got     *Request
-	ctx     context.Context
+	done    <-chan struct{}
 	stop    func() bool
 }
 
@@ -125,22 +126,21 @@ func (b *doorbell) ready(uintptr) bool {
 // longAgo is a read deadline that has passed: it wakes a blocked read.
 var longAgo = time.Unix(1, 0)
 
-// watch makes ctx's cancellation wake the owner's read, reusing the
-// registration while the same context comes back (a capture loop passes
-// one context each frame; registering costs two allocations).
+// watch makes ctx's cancellation wake the owner's park. The registration
+// stays while contexts with the same Done channel come back (a capture
+// loop passes one context each frame; registering costs two allocations).
+// Done channels are compared, not contexts: a context need not be
+// comparable, and contexts that share a Done channel end together.
 func (b *doorbell) watch(ctx context.Context) error {
-	if b.ctx != ctx {
-		if b.stop != nil {
-			b.stop()
-			b.ctx, b.stop = nil, nil
-		}
-		if ctx.Done() != nil {
-			b.ctx = ctx
+	if done := ctx.Done(); done != b.done {
+		b.release()
+		if done != nil {
+			b.done = done
 			b.stop = context.AfterFunc(ctx, func() { b.f.SetReadDeadline(longAgo) })
 		}
 	}
 	// Clear a deadline left by a watcher, then look at ctx: if the watcher
-	// fires after the clear the read sees it, if before, ctx.Err sees it.
+	// fires after the clear the park sees it, if before, ctx.Err sees it.
 	if err := b.f.SetReadDeadline(time.Time{}); err != nil {
 		return ErrClosed
 	}
@@ -152,7 +152,7 @@ func (b *doorbell) release() {
 	if b.stop != nil {
 		b.stop()
 	}
-	b.ctx, b.stop = nil, nil
+	b.done, b.stop = nil, nil
 }
 
 // close wakes a blocked owner with ErrClosed, then drops the context

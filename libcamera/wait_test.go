@@ -233,3 +233,26 @@ func TestWaitRequestNoAllocs(t *testing.T) {
 	}
 	r.stopAndDrain(t)
 }
+
+// taggedCtx is a context that cannot be compared (it holds a slice):
+// WaitRequest must not compare contexts.
+type taggedCtx struct {
+	context.Context
+	tags []string
+}
+
+func TestWaitRequestUncomparableContext(t *testing.T) {
+	r := newRig(t, barsID, Size{64, 48}, AllocatorMemfd)
+	r.start(t)
+	parent, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 20 {
+		ctx := taggedCtx{parent, []string{"frame", string(rune('a' + i))}}
+		req, err := r.cam.WaitRequest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.requeue(t, req)
+	}
+	r.stopAndDrain(t)
+}
