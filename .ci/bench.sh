@@ -6,7 +6,7 @@
 #   .ci/bench.sh [benchtime] [rounds]     (inside the test root: make bench)
 set -euo pipefail
 benchtime=${1:-2s}
-rounds=${2:-3}
+rounds=${2:-7}
 export LIBCAMERA_PIPELINES_MATCH_LIST=virtual LIBCAMERA_LOG_LEVELS=${LIBCAMERA_LOG_LEVELS:-*:FATAL}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
