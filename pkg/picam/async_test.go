@@ -347,7 +347,12 @@ func TestStreamDropOldestSlowConsumer(t *testing.T) {
 }
 
 // TestStreamLatestAndHoldLimit: a Latest consumer that hoards frames
-// through the channel is held to its limit, and the camera goes on.
+// through the channel is held to its limit by the stream itself, the
+// camera goes on with its last buffer, and once the consumer lets go it
+// gets the newest frame.
+//
+// Nothing is timed: the windows are counted in frames. A broken limit
+// would show on the first frame past it, and each window lasts several.
 func TestStreamLatestAndHoldLimit(t *testing.T) {
 	c, _ := startAsync(t, barsID, small, 4, nil)
 	ctx := ctxT(t)
@@ -355,39 +360,69 @@ func TestStreamLatestAndHoldLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const limit = 3 // Buffer 1 + Hold 8, cut to 3 of 4 buffers
+	const window = 10
 	var hoard []*CompletedRequest
-	timeout := time.After(500 * time.Millisecond)
-collect:
-	for {
-		select {
-		case r := <-st.C():
-			hoard = append(hoard, r)
-		case <-timeout:
-			break collect
+	defer func() { // also after a t.Fatal
+		for _, r := range hoard {
+			r.Release()
 		}
+	}()
+	for len(hoard) < limit {
+		r, err := st.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hoard = append(hoard, r)
 	}
-	// Buffer 1 + Hold 8 is cut to 3 of 4 buffers.
-	if len(hoard) != 3 {
-		t.Errorf("hoarded %d frames, want 3", len(hoard))
-	}
-	if n := heldCount(c); n != 3 {
-		t.Errorf("%d buffers held, want 3", n)
-	}
-	// The camera still captures with its last buffer.
-	for range 5 {
+	// The camera still captures with its last buffer, and the stream
+	// refuses every frame meanwhile.
+	before := st.Stats()
+	for range window {
 		capture(t, c).Release()
+	}
+	ss := st.Stats()
+	select {
+	case r := <-st.C():
+		hoard = append(hoard, r)
+		t.Errorf("a frame past the limit of %d", limit)
+	default:
+	}
+	if ss.Delivered != before.Delivered || ss.Dropped-before.Dropped < window {
+		t.Errorf("over %d frames past the limit: stream %+v, before %+v", window, ss, before)
+	}
+	if held, peak := st.held.Load(), st.peak.Load(); held != limit || peak != limit {
+		t.Errorf("stream holds %d, at most %d; want %d", held, peak, limit)
+	}
+	// Its own limit stopped it, not the engine's guard of the camera's
+	// last buffer, which counts the frames it keeps from a stream that
+	// would take them.
+	if w := c.Stats().Withheld; w != 0 {
+		t.Errorf("%d frames withheld from a stream at its limit", w)
 	}
 	for _, r := range hoard {
 		r.Release()
 	}
-	// A fresh frame now.
-	r := <-st.C()
-	seq := r.Sequence()
-	r.Release()
-	newest := capture(t, c)
-	if newest.Sequence()-seq > 3 {
-		t.Errorf("Latest gave frame %d, the camera is at %d", seq, newest.Sequence())
+	hoard = nil
+	// Latest keeps only the newest frame. When a capture call gets a
+	// frame, the stream had every earlier one offered, so what waits for
+	// it now is no older than the frame captured before: window frames
+	// after the release, where Block would still give the first.
+	var prev uint32
+	for range window {
+		r := capture(t, c)
+		prev = r.Sequence()
+		r.Release()
 	}
+	newest := capture(t, c)
+	r, err := st.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Sequence() < prev {
+		t.Errorf("Latest gave frame %d after frames %d and %d were captured", r.Sequence(), prev, newest.Sequence())
+	}
+	r.Release()
 	newest.Release()
 	st.Close()
 	waitHeld(t, c, 0)
@@ -499,7 +534,11 @@ func TestStreamStall(t *testing.T) {
 
 // TestStreamsNeverStarveTheCamera: a consumer holds all its stream allows
 // (3 of 4 buffers); a second stream opened then would take the last one,
-// so the engine withholds frames from streams, and the camera goes on.
+// so the engine withholds every frame from streams, and the camera goes
+// on.
+//
+// Nothing is timed: were the last buffer handed to the second stream, the
+// camera would have none left and the capture calls below would stall.
 func TestStreamsNeverStarveTheCamera(t *testing.T) {
 	c, _ := startAsync(t, barsID, small, 4, nil)
 	ctx := ctxT(t)
@@ -508,6 +547,11 @@ func TestStreamsNeverStarveTheCamera(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hoard []*CompletedRequest
+	defer func() { // also after a t.Fatal
+		for _, r := range hoard {
+			r.Release()
+		}
+	}()
 	for range 2 {
 		r, err := s1.Next(ctx)
 		if err != nil {
@@ -515,28 +559,35 @@ func TestStreamsNeverStarveTheCamera(t *testing.T) {
 		}
 		hoard = append(hoard, r)
 	}
-	waitHeld(t, c, 3) // two with the consumer, one queued
+	// Two with the consumer, one queued. The stream's own count: the
+	// camera's may include a frame passing through the engine.
+	for deadline := time.Now().Add(20 * time.Second); s1.held.Load() != 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("first stream holds %d after 20s, want 3", s1.held.Load())
+		}
+	}
 	s2, err := c.Stream(ctx, StreamOptions{Policy: DropOldest})
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
-	if n := heldCount(c); n != 3 {
-		t.Errorf("%d of 4 buffers held by streams", n)
-	}
-	before := c.Stats().Frames
-	for range 10 {
+	// The engine took s2 before Stream returned: every frame captured now
+	// came while s2 would take it.
+	const frames = 10
+	before := c.Stats()
+	for range frames {
 		capture(t, c).Release()
 	}
-	if c.Stats().Frames-before < 10 {
-		t.Error("camera starved")
+	after := c.Stats()
+	if after.Frames-before.Frames < frames || after.Withheld-before.Withheld < frames {
+		t.Errorf("over %d captures: before %+v after %+v; want every frame withheld", frames, before, after)
 	}
-	if c.Stats().Withheld == 0 {
-		t.Errorf("stats %+v: no frame withheld", c.Stats())
+	if n, d := s1.held.Load(), s2.Stats().Delivered; n != 3 || d != 0 {
+		t.Errorf("first stream holds %d of 4 buffers, the second got %d frames; want 3 and 0", n, d)
 	}
 	for _, r := range hoard {
 		r.Release()
 	}
+	hoard = nil
 	// Now the second stream gets frames.
 	if r, err := s2.Next(ctx); err != nil {
 		t.Fatal(err)
@@ -613,6 +664,9 @@ func TestCallbacks(t *testing.T) {
 	for range 30 {
 		capture(t, c).Release()
 	}
+	// No waiting: the frames captured went through the pre-callback, at
+	// least 29 of them through this one, and a panic is reported before
+	// its frame goes on.
 	var perr *PanicError
 	select {
 	case err := <-c.CallbackErrors():
@@ -620,8 +674,8 @@ func TestCallbacks(t *testing.T) {
 			!strings.Contains(string(perr.Stack), "async_test.go") {
 			t.Errorf("callback error %v", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no callback error reported")
+	default:
+		t.Fatalf("no callback error reported; stats %+v", c.Stats())
 	}
 	st := c.Stats()
 	if st.CallbackPanics < 5 {
@@ -673,7 +727,9 @@ func TestCallbacks(t *testing.T) {
 	}
 	waitHeld(t, c, 0)
 	leaks()
-	// A callback may stop the camera without deadlocking.
+	// A callback may stop the camera without deadlocking: a Stop that
+	// waited for its own callback would never return. The deadline only
+	// bounds that hang.
 	stopped := make(chan error, 1)
 	c.SetPostCallback(func(*CompletedRequest) {
 		select {
@@ -686,8 +742,11 @@ func TestCallbacks(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Stop from a callback hung")
+	case <-time.After(20 * time.Second):
+		t.Fatal("Stop from a callback hung for 20s")
+	}
+	if c.Started() {
+		t.Error("Stop from a callback left the camera started")
 	}
 	c.SetPostCallback(nil)
 	waitHeld(t, c, 0)
