@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -281,6 +282,9 @@ func (e *engine) armStall() {
 }
 
 func (e *engine) stalled() {
+	// Waiters whose context ended are gone; they stay listed only until
+	// the next frame would have passed them over.
+	e.waiting = slices.DeleteFunc(e.waiting, func(w *waiter) bool { return w.state.Load() != waitPending })
 	if len(e.waiting) == 0 && len(e.subs) == 0 {
 		return
 	}

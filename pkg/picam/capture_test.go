@@ -335,6 +335,12 @@ func TestStall(t *testing.T) {
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("CaptureRequest cancelled while waiting = %v", err)
 	}
+	// Nobody waits any more: the camera is not stalled however long the
+	// buffers stay held.
+	time.Sleep(2 * timeout)
+	if st := c.Stats(); st.Stalls != 1 {
+		t.Errorf("a stall counted with only a cancelled waiter: %+v", st)
+	}
 	for _, r := range held {
 		r.Release()
 	}
