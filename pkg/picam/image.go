@@ -31,22 +31,44 @@ import (
 //
 // Formats libcamera gives in one plane (as on a Raspberry Pi) are split as
 // above; formats it gives in several (as the virtual camera) are used as given.
+//
+// Turning the Y'CbCr formats into RGB takes the frame's ColorSpace: its
+// YcbcrEncoding (the BT.601, BT.709 or BT.2020 matrix) and its Range (full,
+// or limited: luma 16-235). Picamera2's defaults ask for sYCC (BT.601, full
+// range) for preview and still, and Rec709 or SMPTE170M (limited range) for
+// video; the lores stream has the main stream's. This package's own
+// conversions ([Frame.Image]'s color.YCbCr, [Frame.RGBA], [ToRGBA],
+// [Frame.Encode], [Frame.Save]) read every Y'CbCr frame as JFIF (BT.601, full
+// range) whatever its ColorSpace; pkg/picamcv honours it.
 type Frame struct {
 	Stream Stream
 	Format PixelFormat
 	Size   Size
 	Stride int
 	Planes [][]byte
+	// ColorSpace is the stream's colour space as libcamera applied it (see
+	// [StreamConfig]), nil when libcamera reported none. Each frame has a
+	// copy of its own.
+	ColorSpace *ColorSpace
+	// Mapped reports that Planes are views of the camera's mapped buffer
+	// ([CompletedRequest.Frame]), valid until the request is released,
+	// rather than Go memory ([Frame.Clone]).
+	Mapped bool
 }
 
 func (f Frame) String() string {
 	return fmt.Sprintf("%v %v-%v stride %d, %d planes", f.Stream, f.Size, f.Format, f.Stride, len(f.Planes))
 }
 
-// Clone returns a copy of the frame that owns its memory.
+// Clone returns a copy of the frame that owns its memory, colour space
+// included.
 func (f Frame) Clone() Frame {
 	buf := f.AppendBytes(make([]byte, 0, f.Len()))
 	out := f
+	out.Mapped = false
+	if f.ColorSpace != nil {
+		out.ColorSpace = new(*f.ColorSpace)
+	}
 	out.Planes = make([][]byte, len(f.Planes))
 	off := 0
 	for i, p := range f.Planes {

@@ -393,7 +393,12 @@ func (r *CompletedRequest) Frame(stream Stream) (Frame, error) {
 		return Frame{}, fmt.Errorf("picam: frame: no %v buffer in the request: %w", stream, ErrInvalid)
 	}
 	sc := set.configs[stream]
-	f := Frame{Stream: stream, Format: sc.Format, Size: sc.Size, Stride: sc.Stride}
+	f := Frame{Stream: stream, Format: sc.Format, Size: sc.Size, Stride: sc.Stride, Mapped: true}
+	// The stream's configuration as libcamera applied it; copied, so that a
+	// caller changing its frame's colour space changes no other frame's.
+	if cs := set.streams[stream].Configuration().ColorSpace; cs != nil {
+		f.ColorSpace = new(*cs)
+	}
 	planes := b.Planes()
 	md := b.Metadata()
 	f.Planes = make([][]byte, len(planes))

@@ -32,8 +32,9 @@
 // (defer fm.Close() does); a Mat used after its FrameMat was collected reads
 // freed memory.
 //
-// [BGR], [BGRTo] and [FrameBGR] convert in one call without keeping
-// anything: the result is a copy, the caller's to Close.
+// [BGR], [BGRTo], [FrameBGR] and [FrameBGRTo] convert in one call without keeping
+// anything: the result is a copy, the caller's to Close. All conversions
+// honour the frame's colour space (see Colours).
 //
 // # Zero copy
 //
@@ -53,14 +54,35 @@
 //
 // # Colours
 //
-// OpenCV converts YUV with the BT.601 limited-range matrix (libcamera's
-// Smpte170m colour space), whatever the frame's colour space, as
-// Picamera2's helpers do. The virtual camera's frames are BT.601 limited
-// range. For exact colours from a Raspberry Pi, configure YUV streams with
-// libcamera.ColorSpaceSmpte170m: with sYCC (full range, Picamera2's default
-// for preview and still) the BGR image has slightly more contrast and
-// saturation, with Rec709 slightly different hues. The RGB formats need no
-// matrix.
+// Y'CbCr frames (NV12, NV21, YUV420, YVU420, YUYV) are converted in the
+// colour space libcamera reports for their stream, [picam.Frame.ColorSpace]:
+// its Y'CbCr encoding gives the matrix, its range the scaling.
+//   - No colour space, or BT.601 limited range (SMPTE170M, whatever its
+//     primaries): OpenCV's own cvtColor, the fastest. It reads luma below 16
+//     as 16.
+//   - BT.601 full range (sYCC, Picamera2's default for preview and still),
+//     and BT.709 (Rec709, its video default) or BT.2020 in limited or full
+//     range: each chroma sample is repeated over the pixels it covers, as
+//     cvtColor does, and cv::transform applies the standard matrix. This
+//     takes about four to six times as long as cvtColor, through scratch
+//     Mats that a [FrameMat] keeps for its next conversions and the one-shot
+//     functions make for each call.
+//   - No Y'CbCr encoding (sRGB, Raw: a mislabelled frame) or values
+//     libcamera does not define: converting fails with an error matching
+//     [ErrColorSpace], rather than giving wrong colours; the Mat view works.
+//
+// The result is R'G'B' in the stream's own primaries and transfer function:
+// there is no gamut or gamma conversion. RGB formats need no matrix and
+// MJPEG is decoded as JPEG: their colour space is not used. To get OpenCV's
+// fastest path from a Raspberry Pi, configure Y'CbCr streams with
+// libcamera.ColorSpaceSmpte170m.
+//
+// A label can be wrong: libcamera 0.7's virtual camera says Rec709 of frames
+// it encodes as BT.601 limited range, which therefore come out in slightly
+// wrong colours. [FrameBGR] and [FrameBGRTo] convert a Frame whose
+// ColorSpace was corrected, reading a request's view in place
+// ([picam.Frame.Mapped]); examples/pipeline does this for the virtual
+// camera.
 //
 // # Building
 //

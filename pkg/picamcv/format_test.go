@@ -133,12 +133,24 @@ func synthFrame(t *testing.T, format picam.PixelFormat, w, h, stride int, spec p
 	default:
 		t.Fatalf("no synthetic %v", format)
 	}
+	planes, all := allocPlanes(t, sizes, spec)
+	fill(planes)
+	f := picam.Frame{Stream: picam.Main, Format: format, Size: picam.Size{Width: uint32(w), Height: uint32(h)}, Stride: stride, Planes: planes}
+	if spec == onePlane || spec == goOnePlane {
+		f.Planes = [][]byte{all}
+	}
+	return f
+}
+
+// allocPlanes returns planes of the given sizes laid out as spec says, filled
+// with 0xEE, and, when they are parts of one buffer, that buffer.
+func allocPlanes(t *testing.T, sizes []int, spec planeSpec) (planes [][]byte, all []byte) {
+	t.Helper()
 	total := 0
 	for _, n := range sizes {
 		total += n
 	}
-	planes := make([][]byte, len(sizes))
-	var all []byte
+	planes = make([][]byte, len(sizes))
 	switch spec {
 	case onePlane, adjacent, goOnePlane, goMemory:
 		if spec == goOnePlane || spec == goMemory {
@@ -162,12 +174,7 @@ func synthFrame(t *testing.T, format picam.PixelFormat, w, h, stride int, spec p
 			}
 		}
 	}
-	fill(planes)
-	f := picam.Frame{Stream: picam.Main, Format: format, Size: picam.Size{Width: uint32(w), Height: uint32(h)}, Stride: stride, Planes: planes}
-	if spec == onePlane || spec == goOnePlane {
-		f.Planes = [][]byte{all}
-	}
-	return f
+	return planes, all
 }
 
 // checkHalves checks a BGR image is red on the left, blue on the right.
@@ -262,7 +269,9 @@ func TestFormats(t *testing.T) {
 					}
 					dst := gocv.NewMat()
 					defer dst.Close()
-					convert(view, l, &dst)
+					if err := convert(view, l, new(ycbcrOf(f, l)), nil, &dst); err != nil {
+						t.Fatal(err)
+					}
 					checkHalves(t, "view", dst, w, h)
 				})
 			}

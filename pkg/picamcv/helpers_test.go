@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -64,11 +65,23 @@ func startCamera(t testing.TB, size picam.Size) *picam.Camera {
 	if _, err := c.Configure(cfg); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
+	applied, err := c.Configuration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	barsSpace = applied.Main.ColorSpace
 	if err := c.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	return c
 }
+
+// barsSpace is the colour space the bars camera labels its frames with, as
+// the last startCamera configured it. libcamera 0.7's virtual camera says
+// Rec709 (0.4's none), while libyuv encodes its frames BT.601 limited range
+// (SMPTE170M) whatever the label: converted as labelled, the bars come out
+// in other colours (barsAs).
+var barsSpace *picam.ColorSpace
 
 func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -115,15 +128,39 @@ var bars = []bgrColour{
 // colours clip. Neighbouring bars differ by at least 255 in one channel.
 const barsTolerance = 12
 
-// checkBars checks a BGR image of frame number seq of the bars camera.
+// checkBars checks a BGR image of frame number seq of the bars camera,
+// converted in the colour space the camera labels it with.
 func checkBars(t *testing.T, what string, bgr gocv.Mat, seq uint32) {
+	t.Helper()
+	checkBarsAs(t, what, bgr, seq, barsSpace)
+}
+
+// checkBarsAs checks a BGR image of frame number seq of the bars camera
+// converted as if in colour space cs.
+func checkBarsAs(t *testing.T, what string, bgr gocv.Mat, seq uint32, cs *picam.ColorSpace) {
 	t.Helper()
 	if bgr.Type() != gocv.MatTypeCV8UC3 {
 		t.Fatalf("%s: type %v, want CV8UC3", what, bgr.Type())
 	}
-	if bad := barsErrs(bgr, seq); len(bad) > 0 {
+	if bad := barsErrs(bgr, seq, barsAs(cs)); len(bad) > 0 {
 		t.Errorf("%s, frame %d: %d samples wrong:\n%s", what, seq, len(bad), strings.Join(bad, "\n"))
 	}
+}
+
+// barsAs returns the colours of the bars once encoded BT.601 limited range,
+// as the virtual camera does, and converted as if in colour space cs: the
+// bars themselves for SMPTE170M or none.
+func barsAs(cs *picam.ColorSpace) []bgrColour {
+	out := make([]bgrColour, len(bars))
+	for i, c := range bars {
+		r, g, b := float64(c.r)/255, float64(c.g)/255, float64(c.b)/255
+		ey := 0.299*r + 0.587*g + 0.114*b
+		q := func(v float64) uint8 { return uint8(math.Round(v)) }
+		y, cb, cr := q(16+219*ey), q(128+224*(b-ey)/1.772), q(128+224*(r-ey)/1.402)
+		v := refBGR(cs, y, cb, cr)
+		out[i] = bgrColour{c.name, int(math.Round(v[0])), int(math.Round(v[1])), int(math.Round(v[2]))}
+	}
+	return out
 }
 
 // barsErrs samples every bar of a BGR image of frame number seq of the
@@ -131,12 +168,12 @@ func checkBars(t *testing.T, what string, bgr gocv.Mat, seq uint32) {
 // libcamera/pattern_test.go). Each bar is sampled in its middle and one
 // column inside each edge (a chroma block there is still the bar's own), on
 // three rows, so that a scroll wrong by two columns or more fails.
-func barsErrs(bgr gocv.Mat, seq uint32) []string {
+func barsErrs(bgr gocv.Mat, seq uint32, colours []bgrColour) []string {
 	w, h := bgr.Cols(), bgr.Rows()
 	shift := (int(seq) + 1) % w
 	bw := w / 8
 	var bad []string
-	for k, want := range bars {
+	for k, want := range colours {
 		for _, tx := range []int{k*bw + 1, k*bw + bw/2, (k+1)*bw - 2} {
 			x := ((tx-shift)%w + w) % w
 			for _, y := range []int{h / 8, h / 2, h - 1 - h/8} {

@@ -23,8 +23,10 @@ type layout struct {
 	// wrappable: OpenCV reads the planes, stride apart, as they are laid
 	// out; otherwise (a layout OpenCV has no step for) they are copied.
 	wrappable bool
-	code      gocv.ColorConversionCode // to BGR
+	code      gocv.ColorConversionCode // to BGR, BT.601 limited range for Y'CbCr
 	isBGR     bool                     // already BGR: converting copies
+	sampling  sampling                 // of Y'CbCr layouts, for other matrices
+	w, h      int                      // the frame's size in pixels
 }
 
 // segment is one plane as OpenCV expects it, right after the previous one:
@@ -51,7 +53,7 @@ func layoutOf(f picam.Frame) (layout, error) {
 	if w <= 0 || h <= 0 {
 		return layout{}, fmt.Errorf("picamcv: %v: empty frame: %w", f, picam.ErrInvalid)
 	}
-	l := layout{stride: s, wrappable: true}
+	l := layout{stride: s, wrappable: true, w: w, h: h}
 	even := func() error {
 		if w%2 != 0 || h%2 != 0 {
 			return fmt.Errorf("picamcv: %v: OpenCV needs an even width and height for %v: %w", f, f.Format, picam.ErrUnsupported)
@@ -70,9 +72,9 @@ func layoutOf(f picam.Frame) (layout, error) {
 		}
 		l.typ, l.cn, l.rows, l.rowBytes = gocv.MatTypeCV8UC1, 1, h*3/2, w
 		l.segs = []segment{{s, w, h}, {s, w, h / 2}}
-		l.code = gocv.ColorYUVToBGRNV12
+		l.code, l.sampling = gocv.ColorYUVToBGRNV12, nv12
 		if f.Format == picam.FormatNV21 {
-			l.code = gocv.ColorYUVToBGRNV21
+			l.code, l.sampling = gocv.ColorYUVToBGRNV21, nv21
 		}
 	case picam.FormatYUV420, picam.FormatYVU420:
 		if err := even(); err != nil {
@@ -87,15 +89,16 @@ func layoutOf(f picam.Frame) (layout, error) {
 		// the Mat, the second at column width/2: with a stride above the
 		// width the chroma lines libcamera gives (stride/2 apart) differ.
 		l.wrappable = s == w
-		l.code = gocv.ColorYUVToBGRIYUV
+		l.code, l.sampling = gocv.ColorYUVToBGRIYUV, i420
 		if f.Format == picam.FormatYVU420 {
-			l.code = gocv.ColorYUVToBGRYV12
+			l.code, l.sampling = gocv.ColorYUVToBGRYV12, yv12
 		}
 	case picam.FormatYUYV:
 		if w%2 != 0 {
 			return layout{}, fmt.Errorf("picamcv: %v: YUYV needs an even width: %w", f, picam.ErrInvalid)
 		}
 		packed(2, gocv.ColorYUVToBGRYUY2)
+		l.sampling = yuyv
 	case picam.FormatRGB888: // B, G, R in memory: OpenCV's BGR
 		packed(3, 0)
 		l.isBGR = true
@@ -212,13 +215,21 @@ func wrap(data []byte, l layout) (gocv.Mat, error) {
 	return px, nil
 }
 
-// convert writes the view's pixels as BGR into dst.
-func convert(view gocv.Mat, l layout, dst *gocv.Mat) {
-	if l.isBGR {
+// convert writes the view's pixels as BGR into dst, with OpenCV's own
+// conversion where it is right for the frame's colour space (yc), else with
+// yc's matrix and the scratch Mats of s.
+func convert(view gocv.Mat, l layout, yc *ycbcr, s *scratch, dst *gocv.Mat) error {
+	switch {
+	case yc.err != nil:
+		return yc.err
+	case l.isBGR:
 		view.CopyTo(dst)
-		return
+	case yc.opencv:
+		gocv.CvtColor(view, dst, l.code)
+	default:
+		s.toBGR(view, l, &yc.m, dst)
 	}
-	gocv.CvtColor(view, dst, l.code)
+	return nil
 }
 
 func checkDst(dst *gocv.Mat) error {
@@ -259,11 +270,16 @@ func frameBGRTo(f picam.Frame, dst *gocv.Mat, mapped bool) error {
 	if err != nil {
 		return err
 	}
+	yc := ycbcrOf(f, l)
+	if yc.err != nil {
+		return yc.err
+	}
 	view, _, err := newView(f, l, mapped)
 	if err != nil {
 		return err
 	}
 	defer view.Close()
-	convert(view, l, dst)
-	return nil
+	var s scratch
+	defer s.close()
+	return convert(view, l, &yc, &s, dst)
 }

@@ -29,7 +29,8 @@ var ErrClosed = errors.New("picamcv: FrameMat is closed")
 // outlives it.
 //
 // A FrameMat may be used from several goroutines; Close waits for
-// conversions in progress.
+// conversions in progress. Conversions by a matrix (see Colours in the
+// package doc) take turns with the scratch Mats the FrameMat keeps for them.
 type FrameMat struct {
 	s       *state
 	cleanup runtime.Cleanup
@@ -45,8 +46,12 @@ type state struct {
 	lay    layout
 	view   gocv.Mat
 	copied bool
-	npc    int
-	pcs    [16]uintptr
+	yc     ycbcr // decided once: the frame's colour space is fixed
+	// The matrix path's scratch, reused by every conversion of the frame.
+	scrMu sync.Mutex
+	scr   scratch
+	npc   int
+	pcs   [16]uintptr
 }
 
 // NewFrameMat makes a Mat view of one stream of a held request. The
@@ -68,7 +73,8 @@ type state struct {
 // copy made once here, and [FrameMat.ZeroCopy] reports false. The
 // virtual camera and the Raspberry Pi's single-plane buffers need no copy.
 // MJPEG and raw formats have no view ([picam.ErrUnsupported]); [BGR]
-// decodes MJPEG.
+// decodes MJPEG. The view is the frame's samples whatever its colour
+// space, which only the conversions to BGR use.
 func NewFrameMat(r *picam.CompletedRequest, stream picam.Stream) (*FrameMat, error) {
 	h := r.Acquire()
 	if h.Released() {
@@ -98,7 +104,7 @@ func newState(h *picam.CompletedRequest, stream picam.Stream) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &state{req: h, frame: f, lay: l, view: view, copied: copied}, nil
+	return &state{req: h, frame: f, lay: l, view: view, copied: copied, yc: ycbcrOf(f, l)}, nil
 }
 
 // Mat returns the view: no copy, valid until Close, owned by the FrameMat
@@ -134,8 +140,10 @@ func (m *FrameMat) ZeroCopy() bool {
 	return !st.copied
 }
 
-// BGR returns a new Mat (CV_8UC3) with the frame converted to BGR, which
-// is the caller's to Close and outlives the FrameMat.
+// BGR returns a new Mat (CV_8UC3) with the frame converted to BGR in its
+// colour space, which is the caller's to Close and outlives the FrameMat.
+// A colour space with no conversion gives an error matching
+// [ErrColorSpace].
 func (m *FrameMat) BGR() (gocv.Mat, error) {
 	dst := gocv.NewMat()
 	if err := m.BGRTo(&dst); err != nil {
@@ -147,7 +155,10 @@ func (m *FrameMat) BGR() (gocv.Mat, error) {
 
 // BGRTo converts the frame to BGR into dst, a Mat made with gocv.NewMat
 // (or a previous result), reallocated only if its size or type differ: a
-// loop converting every frame into one Mat allocates nothing.
+// loop converting every frame into one Mat allocates nothing in Go. The
+// matrix path's scratch Mats are the FrameMat's, made at its first
+// conversion and freed at Close. A colour space with no conversion gives an
+// error matching [ErrColorSpace].
 func (m *FrameMat) BGRTo(dst *gocv.Mat) error {
 	if err := checkDst(dst); err != nil {
 		return err
@@ -157,8 +168,12 @@ func (m *FrameMat) BGRTo(dst *gocv.Mat) error {
 		return err
 	}
 	defer st.mu.RUnlock()
-	convert(st.view, st.lay, dst)
-	return nil
+	if st.yc.err != nil || st.yc.opencv {
+		return convert(st.view, st.lay, &st.yc, nil, dst)
+	}
+	st.scrMu.Lock()
+	defer st.scrMu.Unlock()
+	return convert(st.view, st.lay, &st.yc, &st.scr, dst)
 }
 
 func (m *FrameMat) rlock(op string) (*state, error) {
@@ -194,6 +209,7 @@ func (st *state) close() error {
 	}
 	st.closed = true
 	st.view.Close()
+	st.scr.close()
 	st.frame = picam.Frame{}
 	err := st.req.Release()
 	st.req = nil
@@ -202,7 +218,9 @@ func (st *state) close() error {
 
 // BGR converts one stream of a held request to a new BGR Mat (CV_8UC3),
 // the caller's to Close: a copy, made without taking a reference on the
-// request. MJPEG frames are decoded.
+// request. Y'CbCr frames are converted in their colour space, with an error
+// matching [ErrColorSpace] for one with no conversion; MJPEG frames are
+// decoded.
 func BGR(r *picam.CompletedRequest, stream picam.Stream) (gocv.Mat, error) {
 	dst := gocv.NewMat()
 	if err := BGRTo(r, stream, &dst); err != nil {
@@ -213,7 +231,8 @@ func BGR(r *picam.CompletedRequest, stream picam.Stream) (gocv.Mat, error) {
 }
 
 // BGRTo is [BGR] into dst, a Mat made with gocv.NewMat, reallocated only
-// if its size or type differ.
+// if its size or type differ. Frames converted by a matrix need scratch
+// Mats, made for each call: [FrameMat.BGRTo] reuses its own.
 func BGRTo(r *picam.CompletedRequest, stream picam.Stream, dst *gocv.Mat) error {
 	f, err := r.Frame(stream)
 	if err != nil {
@@ -227,16 +246,27 @@ func BGRTo(r *picam.CompletedRequest, stream picam.Stream, dst *gocv.Mat) error 
 // FrameBGR converts any frame to a new BGR Mat (CV_8UC3), the caller's to
 // Close: a view from [picam.CompletedRequest.Frame] while its request is
 // held, or a copy of a frame such as [picam.Camera.CaptureFrame] returns.
-// Frames in Go memory are pinned while OpenCV reads them; the planes of a
-// multi-planar frame in several are gathered into one Mat first (a copy
-// that [BGR] on a request avoids).
+// Y'CbCr frames are converted in f.ColorSpace, as [BGR] does.
+// A view of a held request (f.Mapped) is read in place; frames in Go
+// memory are pinned while OpenCV reads them, and the planes of a
+// multi-planar one are gathered into one Mat first.
 func FrameBGR(f picam.Frame) (gocv.Mat, error) {
 	dst := gocv.NewMat()
-	if err := frameBGRTo(f, &dst, false); err != nil {
+	if err := frameBGRTo(f, &dst, f.Mapped); err != nil {
 		dst.Close()
 		return gocv.Mat{}, err
 	}
 	return dst, nil
+}
+
+// FrameBGRTo is [FrameBGR] into dst, a Mat made with gocv.NewMat,
+// reallocated only if its size or type differ. It converts in f.ColorSpace,
+// which the caller may set: for a camera whose label is wrong, or frames
+// from elsewhere. A view of a held request (f.Mapped) is read in place, as
+// [BGRTo] does. As with [BGRTo], a matrix conversion makes scratch Mats for
+// each call.
+func FrameBGRTo(f picam.Frame, dst *gocv.Mat) error {
+	return frameBGRTo(f, dst, f.Mapped)
 }
 
 // Leak detection, as picam's for requests.

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/picamgo/picamgo/libcamera"
 	"github.com/picamgo/picamgo/pkg/picam"
 	"gocv.io/x/gocv"
 )
@@ -116,9 +117,18 @@ func TestBGRBars(t *testing.T) {
 		}
 		checkBars(t, "FrameMat.BGR", viaFM, seq)
 		// The check sees the scroll: two columns off fails.
-		if len(barsErrs(viaFM, seq+2)) == 0 || len(barsErrs(viaFM, seq-2)) == 0 {
+		if want := barsAs(barsSpace); len(barsErrs(viaFM, seq+2, want)) == 0 || len(barsErrs(viaFM, seq-2, want)) == 0 {
 			t.Errorf("frame %d passes the bars check for frames %d and %d too", seq, seq+2, seq-2)
 		}
+		// Labelled as what it is, the frame has the bars' own colours.
+		truth := f
+		truth.ColorSpace = new(libcamera.ColorSpaceSmpte170m)
+		viaTruth, err := FrameBGR(truth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkBarsAs(t, "FrameBGR as SMPTE170M", viaTruth, seq, truth.ColorSpace)
+		viaTruth.Close()
 		want := viaFM.ToBytes()
 		for _, got := range []struct {
 			what string
