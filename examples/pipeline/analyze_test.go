@@ -37,7 +37,7 @@ func TestAnalyzeFrames(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	an := newAnalyzer(3)
+	an := newAnalyzer(3, drawnColorSpace(cam))
 	defer an.Close()
 	const frames = 12
 	n, last := 0, int64(-1)

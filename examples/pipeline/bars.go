@@ -40,6 +40,9 @@ type analyzer struct {
 	all   []*cvSlot
 	times []time.Duration // how long each frame took, up to its capacity
 	n     atomic.Int64
+	// colorSpace, if not nil, replaces the colour space the camera reports
+	// (see drawnColorSpace).
+	colorSpace *picam.ColorSpace
 }
 
 type cvSlot struct {
@@ -47,8 +50,8 @@ type cvSlot struct {
 	cols gocv.Mat // 1 x width, CV_32FC3: each column's mean colour
 }
 
-func newAnalyzer(workers int) *analyzer {
-	a := &analyzer{slots: make(chan *cvSlot, workers), times: make([]time.Duration, 1<<16)}
+func newAnalyzer(workers int, cs *picam.ColorSpace) *analyzer {
+	a := &analyzer{slots: make(chan *cvSlot, workers), times: make([]time.Duration, 1<<16), colorSpace: cs}
 	for range workers {
 		s := &cvSlot{bgr: gocv.NewMat(), cols: gocv.NewMat()}
 		a.all = append(a.all, s)
@@ -89,8 +92,19 @@ func (a *analyzer) analyze(ctx context.Context, r *picam.CompletedRequest) (bars
 		}
 		a.slots <- s
 	}()
-	if err := picamcv.BGRTo(r, picam.Main, &s.bgr); err != nil {
-		return bars{}, err
+	if a.colorSpace == nil {
+		if err := picamcv.BGRTo(r, picam.Main, &s.bgr); err != nil {
+			return bars{}, err
+		}
+	} else {
+		f, err := r.Frame(picam.Main)
+		if err != nil {
+			return bars{}, err
+		}
+		f.ColorSpace = a.colorSpace
+		if err := picamcv.FrameBGRTo(f, &s.bgr); err != nil {
+			return bars{}, err
+		}
 	}
 	gocv.Reduce(s.bgr, &s.cols, 0, gocv.ReduceAvg, gocv.MatTypeCV32F)
 	means, err := s.cols.DataPtrFloat32()

@@ -49,6 +49,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/picamgo/picamgo/libcamera"
 	"github.com/picamgo/picamgo/pkg/picam"
 	"github.com/picamgo/picamgo/pkg/picamcv"
 	"gocv.io/x/gocv"
@@ -143,7 +144,7 @@ func run(ctx context.Context, cfg config) error {
 	vc := cam.VideoConfiguration()
 	vc.Main.Size = cfg.size
 	vc.Main.Format = picam.FormatNV12
-	vc.ColorSpace = nil // the camera's own: the virtual camera's is BT.601, as OpenCV converts
+	vc.ColorSpace = nil // the camera's own (see drawnColorSpace)
 	adjusted, err := cam.Configure(vc)
 	if err != nil {
 		return err
@@ -184,8 +185,8 @@ func run(ctx context.Context, cfg config) error {
 	g.Go(func() error { return hb.run(gctx) })
 	g.Go(func() error { return cl.read(gctx) })
 
-	fmt.Printf("camera %s (%s): %v %v, %d buffers; pacing at %s frames/s (FrameDurationLimits min of the camera)\n",
-		cam.Info().Model, cam.ID(), mainCfg.Size, mainCfg.Format, applied.BufferCount, rateText(rate))
+	fmt.Printf("camera %s (%s): %v %v %v, %d buffers; pacing at %s frames/s (FrameDurationLimits min of the camera)\n",
+		cam.Info().Model, cam.ID(), mainCfg.Size, mainCfg.Format, colorSpaceText(mainCfg.ColorSpace), applied.BufferCount, rateText(rate))
 	workers := fmt.Sprintf("%d workers", cfg.workers)
 	if n := applied.BufferCount - 1; cfg.workers > n {
 		// picam.Process keeps a buffer for the camera: with BufferCount
@@ -259,7 +260,7 @@ func run(ctx context.Context, cfg config) error {
 		}
 		reports = append(reports, r)
 
-		an = newAnalyzer(cfg.workers)
+		an = newAnalyzer(cfg.workers, drawnColorSpace(cam))
 		defer an.Close()
 		r, err = p.run(ctx, "process", func(ctx context.Context) error {
 			var detail []byte
@@ -435,11 +436,29 @@ func openCamera(which string, logger *slog.Logger) (*picam.Camera, float64, erro
 	return cam, rate, err
 }
 
+// drawnColorSpace returns how libcamera's virtual camera really encodes
+// its frames: libyuv's BT.601 limited range (SMPTE 170M), whatever colour
+// space it reports (Rec709 on libcamera 0.7), which picamcv would convert
+// in. nil for other cameras: picamcv converts in the one they report.
+func drawnColorSpace(cam *picam.Camera) *picam.ColorSpace {
+	if !isVirtual(cam) {
+		return nil
+	}
+	return new(libcamera.ColorSpaceSmpte170m)
+}
+
 // isVirtual reports whether the camera is libcamera's virtual one, which
 // does not pace its frames: the cameras of every other pipeline handler
 // have device nodes, listed in their SystemDevices property.
 func isVirtual(cam *picam.Camera) bool {
 	return !cam.Properties().Contains("SystemDevices")
+}
+
+func colorSpaceText(cs *picam.ColorSpace) string {
+	if cs == nil {
+		return "(no colour space)"
+	}
+	return cs.String()
 }
 
 func rateText(rate float64) string {
