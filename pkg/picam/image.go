@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -36,10 +35,17 @@ import (
 // YcbcrEncoding (the BT.601, BT.709 or BT.2020 matrix) and its Range (full,
 // or limited: luma 16-235). Picamera2's defaults ask for sYCC (BT.601, full
 // range) for preview and still, and Rec709 or SMPTE170M (limited range) for
-// video; the lores stream has the main stream's. This package's own
-// conversions ([Frame.Image]'s color.YCbCr, [Frame.RGBA], [ToRGBA],
-// [Frame.Encode], [Frame.Save]) read every Y'CbCr frame as JFIF (BT.601, full
-// range) whatever its ColorSpace; pkg/picamcv honours it.
+// video; the lores stream has the main stream's. [Frame.RGBA],
+// [Frame.Encode] and [Frame.Save] honour the ColorSpace, reading a frame
+// without one as JFIF (BT.601, full range). They convert the matrix and
+// range only: R'G'B' stays in the stream's primaries and transfer function.
+// A Y'CbCr frame labelled with no Y'CbCr encoding (sRGB, Raw: libcamera 0.4
+// leaves a stream so when it gives a YUV format for the RGB one asked for)
+// is read with the encoding libcamera itself infers, BT.601 for sRGB; one
+// with values libcamera does not define is refused with ErrUnsupported. The
+// views of [Frame.Image], and [ToRGBA], know no colour space: they read
+// Y'CbCr as JFIF, right only for sYCC frames and frames without a
+// ColorSpace. pkg/picamcv honours the ColorSpace too.
 type Frame struct {
 	Stream Stream
 	Format PixelFormat
@@ -128,6 +134,11 @@ func (f Frame) planes(sizes ...int) ([][]byte, error) {
 //   - RGB888, BGR888, XRGB8888, XBGR8888: [*RGB]
 //   - MJPEG: decoded (a copy)
 //
+// The Y'CbCr views carry samples, not a colour space: their colours (At,
+// and so image/draw, image/jpeg and [ToRGBA]) are JFIF's, right only for
+// sYCC frames and frames without a ColorSpace. [Frame.RGBA], [Frame.Encode]
+// and [Frame.Save] honour the frame's ColorSpace.
+//
 // Raw formats have no image view (ErrUnsupported): see [Frame.RawLayout].
 func (f Frame) Image() (image.Image, error) {
 	w, h := int(f.Size.Width), int(f.Size.Height)
@@ -207,62 +218,27 @@ func (f Frame) Image() (image.Image, error) {
 	return nil, fmt.Errorf("picam: no image view of %v: %w", f.Format, ErrUnsupported)
 }
 
-// RGBA converts the frame to a new RGBA image (YCbCr formats with
-// image/color's JFIF conversion).
+// RGBA converts the frame to a new RGBA image. Y'CbCr formats are converted
+// after the frame's ColorSpace (JFIF without one; see [Frame]); a colour
+// space with values libcamera does not define fails with ErrUnsupported.
 func (f Frame) RGBA() (*image.RGBA, error) {
+	c, err := f.conversion()
+	if err != nil {
+		return nil, err
+	}
 	img, err := f.Image()
 	if err != nil {
 		return nil, err
 	}
-	return ToRGBA(img), nil
+	return toRGBA(img, &c), nil
 }
 
 // ToRGBA converts any image to a new *image.RGBA, with fast paths for the
-// views of this package and image.YCbCr.
+// views of this package and image.YCbCr. An image has no colour space:
+// Y'CbCr is read as JFIF (BT.601, full range), as image/color does; use
+// [Frame.RGBA] to honour a frame's ColorSpace.
 func ToRGBA(img image.Image) *image.RGBA {
-	b := img.Bounds()
-	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	switch m := img.(type) {
-	case *NV12:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			row := dst.Pix[(y-b.Min.Y)*dst.Stride:]
-			yrow := m.Y[y*m.YStride:]
-			crow := m.UV[(y/2)*m.UVStride:]
-			ci, cj := 0, 1
-			if m.CrFirst {
-				ci, cj = 1, 0
-			}
-			for x := b.Min.X; x < b.Max.X; x++ {
-				c := (x / 2) * 2
-				r, g, bl := color.YCbCrToRGB(yrow[x], crow[c+ci], crow[c+cj])
-				o := (x - b.Min.X) * 4
-				row[o], row[o+1], row[o+2], row[o+3] = r, g, bl, 255
-			}
-		}
-	case *RGB:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			row := dst.Pix[(y-b.Min.Y)*dst.Stride:]
-			src := m.Pix[y*m.Stride:]
-			for x := b.Min.X; x < b.Max.X; x++ {
-				i, o := x*m.BytesPerPixel, (x-b.Min.X)*4
-				row[o], row[o+1], row[o+2], row[o+3] = src[i+m.R], src[i+m.G], src[i+m.B], 255
-			}
-		}
-	case *YUYV:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			row := dst.Pix[(y-b.Min.Y)*dst.Stride:]
-			src := m.Pix[y*m.Stride:]
-			for x := b.Min.X; x < b.Max.X; x++ {
-				i := (x / 2) * 4
-				r, g, bl := color.YCbCrToRGB(src[i+(x&1)*2], src[i+1], src[i+3])
-				o := (x - b.Min.X) * 4
-				row[o], row[o+1], row[o+2], row[o+3] = r, g, bl, 255
-			}
-		}
-	default:
-		draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
-	}
-	return dst
+	return toRGBA(img, &jfif)
 }
 
 // NV12 is a zero-copy view of an NV12 (or NV21) frame: a full-resolution Y
@@ -454,13 +430,19 @@ func isBayer(s string) bool {
 	return false
 }
 
-// Encode writes the frame as "jpeg" or "png". JPEG is encoded straight from
-// YUV frames; MJPEG frames are written as they are.
+// Encode writes the frame as "jpeg" or "png", converting Y'CbCr after the
+// frame's ColorSpace as [Frame.RGBA] does. JPEG, which is JFIF, is encoded
+// straight from 4:2:0 frames in sYCC or without a colour space, and through
+// RGB from others; MJPEG frames are written as they are.
 func (f Frame) Encode(w io.Writer, format string, quality int) error {
 	switch format {
 	case "jpeg", "jpg":
 		if f.Format == FormatMJPEG && len(f.Planes) > 0 {
 			_, err := w.Write(f.Planes[0])
+			return err
+		}
+		c, err := f.conversion()
+		if err != nil {
 			return err
 		}
 		img, err := f.Image()
@@ -469,22 +451,29 @@ func (f Frame) Encode(w io.Writer, format string, quality int) error {
 		}
 		switch m := img.(type) {
 		case *NV12:
-			img = m.YCbCr()
+			if c == jfif {
+				img = m.YCbCr()
+				break
+			}
+			img = toRGBA(img, &c)
 		case *image.YCbCr:
+			if c != jfif {
+				img = toRGBA(img, &c)
+			}
 		default:
-			img = ToRGBA(img)
+			img = toRGBA(img, &c)
 		}
 		if quality <= 0 || quality > 100 {
 			quality = 90
 		}
 		return jpeg.Encode(w, img, &jpeg.Options{Quality: quality})
 	case "png":
-		img, err := f.Image()
+		img, err := f.RGBA()
 		if err != nil {
 			return err
 		}
 		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		return enc.Encode(w, ToRGBA(img))
+		return enc.Encode(w, img)
 	}
 	return fmt.Errorf("picam: cannot encode %q (want jpeg or png): %w", format, ErrUnsupported)
 }
