@@ -6,6 +6,7 @@ import (
 	"image/draw"
 	"math"
 
+	ycbcr "github.com/picamgo/picamgo/internal/ycc"
 	"github.com/picamgo/picamgo/libcamera"
 )
 
@@ -33,68 +34,24 @@ func yccOf(cs *ColorSpace) (yccToRGB, error) {
 	if cs == nil {
 		return jfif, nil
 	}
-	if cs.Primaries > libcamera.PrimariesRec2020 || cs.TransferFunction > libcamera.TransferRec709 ||
-		cs.YcbcrEncoding > libcamera.YcbcrRec2020 || cs.Range > libcamera.RangeLimited {
-		return yccToRGB{}, fmt.Errorf("colour space %v has values libcamera does not define: %w", cs, ErrUnsupported)
+	e, err := ycbcr.Of(*cs)
+	if err != nil {
+		return yccToRGB{}, fmt.Errorf("%w: %w", err, ErrUnsupported)
 	}
-	enc := ycbcrEncoding(cs)
-	// Kr and Kb of ITU-R BT.601, BT.709 and BT.2020.
-	var kr, kb float64
-	switch enc {
-	case libcamera.YcbcrRec601:
-		kr, kb = 0.299, 0.114
-	case libcamera.YcbcrRec709:
-		kr, kb = 0.2126, 0.0722
-	case libcamera.YcbcrRec2020:
-		kr, kb = 0.2627, 0.0593
+	if e.Matrix == libcamera.YcbcrRec601 && e.Full() {
+		return jfif, nil // sYCC is JFIF, whatever the primaries
 	}
-	// 8-bit quantisation: Y' = y0 + ys·E'Y, Cb = 128 + cq·E'Pb.
-	var y0, ys, cq float64
-	switch cs.Range {
-	case libcamera.RangeFull:
-		if enc == libcamera.YcbcrRec601 {
-			return jfif, nil // sYCC is JFIF, whatever the primaries
-		}
-		y0, ys, cq = 0, 255, 255
-	case libcamera.RangeLimited:
-		y0, ys, cq = 16, 219, 224
-	}
-	// R' = E'Y + 2(1-Kr)·E'Pr, B' = E'Y + 2(1-Kb)·E'Pb, and G' from
-	// E'Y = Kr·R' + Kg·G' + Kb·B'; scaled to 0..255 in 16.16.
 	fix := func(v float64) int32 { return int32(math.Round(v * 65536)) }
-	kg := 1 - kr - kb
-	kc := 255 / cq
+	ky, rCr, gCb, gCr, bCb := e.Coefficients()
 	return yccToRGB{
-		y0:   int32(y0),
-		ky:   fix(255 / ys),
+		y0:   int32(e.Y0),
+		ky:   fix(ky),
 		bias: 1 << 15, // round to nearest
-		rCr:  fix(kc * 2 * (1 - kr)),
-		gCb:  fix(kc * 2 * kb * (1 - kb) / kg),
-		gCr:  fix(kc * 2 * kr * (1 - kr) / kg),
-		bCb:  fix(kc * 2 * (1 - kb)),
+		rCr:  fix(rCr),
+		gCb:  fix(gCb),
+		gCr:  fix(gCr),
+		bCb:  fix(bCb),
 	}, nil
-}
-
-// ycbcrEncoding returns the Y'CbCr encoding of a Y'CbCr stream in colour
-// space cs. An encoding of None (sRGB, Raw: libcamera 0.4 leaves a stream so
-// when it gives a YUV format for the RGB one asked for) is inferred from the
-// transfer function and primaries as libcamera's ColorSpace::adjust does for
-// YUV formats: sRGB (sYCC) and linear give BT.601, Rec709 the encoding of
-// the primaries.
-func ycbcrEncoding(cs *ColorSpace) libcamera.YcbcrEncoding {
-	if cs.YcbcrEncoding != libcamera.YcbcrNone {
-		return cs.YcbcrEncoding
-	}
-	if cs.TransferFunction != libcamera.TransferRec709 {
-		return libcamera.YcbcrRec601
-	}
-	switch cs.Primaries {
-	case libcamera.PrimariesRec709:
-		return libcamera.YcbcrRec709
-	case libcamera.PrimariesRec2020:
-		return libcamera.YcbcrRec2020
-	}
-	return libcamera.YcbcrRec601
 }
 
 // isYCbCr reports whether [Frame.Image] views format as Y'CbCr samples.

@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/picamgo/picamgo/internal/ycc"
 	"github.com/picamgo/picamgo/libcamera"
 	"github.com/picamgo/picamgo/pkg/picam"
 	"gocv.io/x/gocv"
 )
 
 // ErrColorSpace is returned, wrapped, when a Y'CbCr frame's colour space has
-// no conversion here: a Y'CbCr encoding of None (sRGB, Raw) or values
-// libcamera does not define. It matches [picam.ErrUnsupported] too.
+// values libcamera does not define. It matches [picam.ErrUnsupported] too.
 var ErrColorSpace = fmt.Errorf("picamcv: colour space not supported: %w", picam.ErrUnsupported)
 
 // sampling is how a Y'CbCr layout places its chroma.
@@ -41,42 +41,16 @@ func ycbcrOf(f picam.Frame, l layout) ycbcr {
 	if l.sampling == notYCbCr || cs == nil {
 		return ycbcr{opencv: true}
 	}
-	// Kr and Kb of each encoding (ITU-R BT.601, BT.709, BT.2020).
-	var kr, kb float64
-	switch cs.YcbcrEncoding {
-	case libcamera.YcbcrRec601:
-		kr, kb = 0.299, 0.114
-	case libcamera.YcbcrRec709:
-		kr, kb = 0.2126, 0.0722
-	case libcamera.YcbcrRec2020:
-		kr, kb = 0.2627, 0.0593
-	case libcamera.YcbcrNone:
-		return ycbcr{err: fmt.Errorf("picamcv: %v: colour space %v has no Y'CbCr encoding: %w", f, cs, ErrColorSpace)}
-	default:
-		return ycbcr{err: fmt.Errorf("picamcv: %v: colour space %v: unknown Y'CbCr encoding %d: %w", f, cs, cs.YcbcrEncoding, ErrColorSpace)}
+	e, err := ycc.Of(*cs)
+	if err != nil {
+		return ycbcr{err: fmt.Errorf("picamcv: %v: %w: %w", f, err, ErrColorSpace)}
 	}
-	// 8-bit quantisation: Y' = y0 + ys*E'Y, Cb = 128 + cq*E'Pb (ITU-R
-	// BT.601/709/2020 for limited range, JFIF and H.273 for full range).
-	var y0, ys, cq float64
-	switch cs.Range {
-	case libcamera.RangeLimited:
-		y0, ys, cq = 16, 219, 224
-	case libcamera.RangeFull:
-		y0, ys, cq = 0, 255, 255
-	default:
-		return ycbcr{err: fmt.Errorf("picamcv: %v: colour space %v: unknown range %d: %w", f, cs, cs.Range, ErrColorSpace)}
-	}
-	if cs.YcbcrEncoding == libcamera.YcbcrRec601 && cs.Range == libcamera.RangeLimited {
+	if e.Matrix == libcamera.YcbcrRec601 && !e.Full() {
 		return ycbcr{opencv: true} // OpenCV's own, whatever the primaries
 	}
-	// R' = E'Y + 2(1-Kr) E'Pr, B' = E'Y + 2(1-Kb) E'Pb, and G' from
-	// E'Y = Kr R' + Kg G' + Kb B'; scaled to 0-255.
-	kg := 1 - kr - kb
-	ky, kc := 255/ys, 255/cq
-	rCr := kc * 2 * (1 - kr)
-	bCb := kc * 2 * (1 - kb)
-	gCb := -kc * 2 * kb * (1 - kb) / kg
-	gCr := -kc * 2 * kr * (1 - kr) / kg
+	ky, rCr, gCb, gCr, bCb := e.Coefficients()
+	gCb, gCr = -gCb, -gCr
+	y0 := e.Y0
 	row := func(cb, cr float64) [4]float32 {
 		return [4]float32{float32(ky), float32(cb), float32(cr), float32(-ky*y0 - 128*(cb+cr))}
 	}

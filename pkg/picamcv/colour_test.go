@@ -333,8 +333,7 @@ func TestLimitedVsFull(t *testing.T) {
 func TestColourSpaceErrors(t *testing.T) {
 	im := randomYCC(16, 8, picam.FormatNV12, 7)
 	for _, cs := range []picam.ColorSpace{
-		libcamera.ColorSpaceSrgb,
-		libcamera.ColorSpaceRaw,
+		{Primaries: 7, TransferFunction: libcamera.TransferSrgb, YcbcrEncoding: libcamera.YcbcrRec601, Range: libcamera.RangeFull},
 		{Primaries: libcamera.PrimariesRec709, YcbcrEncoding: 9, Range: libcamera.RangeFull},
 		{Primaries: libcamera.PrimariesRec709, YcbcrEncoding: libcamera.YcbcrRec709, Range: 5},
 	} {
@@ -349,6 +348,31 @@ func TestColourSpaceErrors(t *testing.T) {
 				t.Errorf("%v in %v: FrameBGR = %v (Mat closed %v), want ErrColorSpace", format, cs, err, m.Closed())
 			}
 		}
+	}
+	// A Y'CbCr frame labelled with no encoding converts as libcamera infers
+	// one: sRGB and Raw as sYCC, exactly.
+	for _, format := range []picam.PixelFormat{picam.FormatNV12, picam.FormatYUV420, picam.FormatYUYV} {
+		im := im
+		if format == picam.FormatYUYV {
+			im = randomYCC(16, 8, format, 7)
+		}
+		stride := 16 * map[bool]int{true: 2, false: 1}[format == picam.FormatYUYV]
+		want, err := FrameBGR(yccFrame(t, im, format, stride, adjacent, new(libcamera.ColorSpaceSycc)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cs := range []picam.ColorSpace{libcamera.ColorSpaceSrgb, libcamera.ColorSpaceRaw} {
+			got, err := FrameBGR(yccFrame(t, im, format, stride, adjacent, &cs))
+			if err != nil {
+				t.Errorf("%v in %v: %v", format, cs, err)
+				continue
+			}
+			if diff := gocv.NormWithMats(got, want, gocv.NormInf); diff != 0 {
+				t.Errorf("%v in %v: differs from sYCC by up to %v", format, cs, diff)
+			}
+			got.Close()
+		}
+		want.Close()
 	}
 	// RGB formats need no matrix: any colour space converts.
 	for _, cs := range []picam.ColorSpace{libcamera.ColorSpaceSrgb, libcamera.ColorSpaceSycc, libcamera.ColorSpaceRec2020} {
@@ -496,11 +520,11 @@ func TestFrameMatColourSpaces(t *testing.T) {
 	}
 
 	// A colour space with no conversion: the view still works.
-	relabel(fm, new(libcamera.ColorSpaceSrgb))
+	relabel(fm, &picam.ColorSpace{Primaries: libcamera.PrimariesRec709, YcbcrEncoding: libcamera.YcbcrRec709, Range: 5})
 	if _, err := fm.BGR(); !errors.Is(err, ErrColorSpace) {
-		t.Errorf("BGR of an sRGB-labelled NV12 frame = %v, want ErrColorSpace", err)
+		t.Errorf("BGR of an NV12 frame with an undefined range = %v, want ErrColorSpace", err)
 	}
 	if m, err := fm.Mat(); err != nil || m.Empty() {
-		t.Errorf("Mat of an sRGB-labelled NV12 frame = %v", err)
+		t.Errorf("Mat of an NV12 frame with an undefined range = %v", err)
 	}
 }

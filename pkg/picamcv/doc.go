@@ -67,9 +67,12 @@
 //     takes about four to six times as long as cvtColor, through scratch
 //     Mats that a [FrameMat] keeps for its next conversions and the one-shot
 //     functions make for each call.
-//   - No Y'CbCr encoding (sRGB, Raw: a mislabelled frame) or values
-//     libcamera does not define: converting fails with an error matching
-//     [ErrColorSpace], rather than giving wrong colours; the Mat view works.
+//   - No Y'CbCr encoding (sRGB, Raw: libcamera 0.4 labels a Y'CbCr stream
+//     so when it gives one for the RGB format asked for): the encoding is
+//     inferred as libcamera's ColorSpace::adjust does (sRGB reads as sYCC),
+//     as picam's own conversions do. Values libcamera does not define:
+//     converting fails with an error matching [ErrColorSpace], rather than
+//     giving wrong colours; the Mat view works.
 //
 // The result is R'G'B' in the stream's own primaries and transfer function:
 // there is no gamut or gamma conversion. RGB formats need no matrix and
