@@ -13,6 +13,7 @@ trap 'rm -rf "$out"' EXIT
 
 g++ -O2 -std=c++20 libcamera/testdata/cxxloop/loop.cpp $(pkg-config --cflags --libs libcamera) -lpthread -o "$out/cxxloop"
 go test -c -o "$out/libcamera.test" ./libcamera
+go build -o "$out/goloop" ./libcamera/testdata/cxxloop/goloop
 
 declare -A frames=([64x48]=60000 [640x480]=8000 [1920x1080]=1200)
 sizes="64x48 640x480 1920x1080"
@@ -29,10 +30,13 @@ for round in $(seq "$rounds"); do
 					}
 					print name, size, fps, cpu, allocs, bytes }' >>"$out/results"
 		done
-		for mode in thread handler; do
-			"$out/cxxloop" -s "$size" -n "${frames[$size]}" -m "$mode" | awk -v size="$size" '{
-				for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-				print "cxx-" v["mode"], size, v["fps"], v["cpu_us_per_frame"], "-", "-" }' >>"$out/results"
+		for prog in cxxloop goloop; do
+			for mode in thread handler; do
+				[ "$prog" = goloop ] && [ "$mode" = handler ] && continue
+				"$out/$prog" -s "$size" -n "${frames[$size]}" -m "$mode" | awk -v size="$size" -v prog="$prog" '{
+					for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+					print (prog == "goloop" ? "ingo-" : "cxx-") v["mode"], size, v["fps"], v["cpu_us_per_frame"], "-", "-" }' >>"$out/results"
+			done
 		done
 	done
 done
@@ -41,6 +45,7 @@ echo "picamgo capture loop vs plain C++ libcamera loop (libcamera $(pkg-config -
 echo "go: Camera.WaitRequest (BenchmarkCaptureLoop); go chan: receiving from Camera.RequestCompleted."
 echo "C++ 'thread': completion handed to the app thread, which requeues (what the Go loop does)."
 echo "C++ 'handler': requeued inside libcamera's completion handler (libcamera's fastest case)."
+echo "C++ in Go: the C++ 'thread' loop run inside a Go process (goloop): the Go runtime around it, no Go per frame."
 awk -v sizes="$sizes" '
 	function median(key,   n, i, j, t, a) {
 		n = split(vals[key], a, " ")
@@ -49,14 +54,14 @@ awk -v sizes="$sizes" '
 	}
 	{ k = $1 SUBSEP $2; vals[k "fps"] = vals[k "fps"] " " $3; vals[k "cpu"] = vals[k "cpu"] " " $4; allocs[k] = $5; bytes[k] = $6 }
 	END {
-		printf "%-10s %10s %10s %10s %10s %8s %8s %8s %13s %13s %13s %13s\n", "size", "go fps", "go chan", "c++ fps",
-			"c++ hdl", "go/c++", "chan/c++", "go/hdl", "go cpu-µs/fr", "c++ cpu-µs/fr", "hdl cpu-µs/fr", "go allocs/fr"
+		printf "%-10s %10s %10s %10s %10s %10s %8s %8s %8s %8s %13s %13s %13s %13s\n", "size", "go fps", "go chan", "c++ fps",
+			"c++ hdl", "c++ in go", "go/c++", "chan/c++", "go/hdl", "ingo/c++", "go cpu-µs/fr", "c++ cpu-µs/fr", "hdl cpu-µs/fr", "go allocs/fr"
 		n = split(sizes, s, " ")
 		for (i = 1; i <= n; i++) {
 			g = "go-CaptureLoop" SUBSEP s[i]; q = "go-ChannelCaptureLoop" SUBSEP s[i]
-			c = "cxx-thread" SUBSEP s[i]; h = "cxx-handler" SUBSEP s[i]
-			gf = median(g "fps"); qf = median(q "fps"); cf = median(c "fps"); hf = median(h "fps")
-			printf "%-10s %10.0f %10.0f %10.0f %10.0f %8.2f %8.2f %8.2f %13.1f %13.1f %13.1f %13s\n", s[i], gf, qf, cf, hf,
-				gf / cf, qf / cf, gf / hf, median(g "cpu"), median(c "cpu"), median(h "cpu"), allocs[g]
+			c = "cxx-thread" SUBSEP s[i]; h = "cxx-handler" SUBSEP s[i]; w = "ingo-thread" SUBSEP s[i]
+			gf = median(g "fps"); qf = median(q "fps"); cf = median(c "fps"); hf = median(h "fps"); nf = median(w "fps")
+			printf "%-10s %10.0f %10.0f %10.0f %10.0f %10.0f %8.2f %8.2f %8.2f %8.2f %13.1f %13.1f %13.1f %13s\n", s[i], gf, qf, cf, hf, nf,
+				gf / cf, qf / cf, gf / hf, nf / cf, median(g "cpu"), median(c "cpu"), median(h "cpu"), allocs[g]
 		}
 	}' "$out/results"
