@@ -13,8 +13,9 @@ var sink byte
 // completed request ([Camera.WaitRequest]), read its frame, reuse and
 // requeue it, with four buffers in flight. libcamera's virtual camera
 // completes requests as fast as they are queued, so frames per second
-// measure the loop itself (plus the camera's frame generation, which is
-// almost free at 64x48). make bench runs it beside a plain C++ libcamera
+// measure the loop plus the camera's own thread, which even at 64x48 spends
+// 20-30 µs a frame (mostly unmapping the buffer it drew; see
+// docs/performance.md). make bench runs it beside a plain C++ libcamera
 // loop doing the same.
 func BenchmarkCaptureLoop(b *testing.B) {
 	benchmarkLoop(b, func(r *rig) *Request {

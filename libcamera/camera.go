@@ -288,10 +288,11 @@ func (c *Camera) RequestCompleted() <-chan *Request { return c.completed }
 // [Camera.RequestCompleted]), the context's error, or an error matching
 // [ErrClosed] once the camera is closed.
 //
-// One waiting goroutine at a time is woken through the netpoller, which
-// takes a few microseconds; a goroutine blocked on the channel is woken by
-// libcamera's thread and waits tens of microseconds for the Go scheduler to
-// move it. Reusing one context across calls costs no allocation.
+// One waiting goroutine at a time is woken through the netpoller (18-22 µs
+// after the callback on the development machine); a goroutine blocked on
+// the channel waits for the Go scheduler to move it off the P that
+// libcamera's thread keeps (42-43 µs). Reusing one context across calls
+// costs no allocation.
 func (c *Camera) WaitRequest(ctx context.Context) (*Request, error) {
 	select {
 	case r := <-c.completed:

@@ -21,7 +21,7 @@
 // callback writes after the push. A goroutine woken by the channel send
 // waits for the Go scheduler to move it off the P that libcamera's thread
 // keeps (42-43 µs from the callback on the development machine); the
-// poller hands it to an idle P at once (18-22 µs). A loop that only waits
+// poller hands it to an idle P (18-22 µs). A loop that only waits
 // for requests should use WaitRequest; [Camera.RequestCompleted] is for
 // select.
 //
