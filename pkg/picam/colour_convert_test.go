@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/picamgo/picamgo/internal/ycc/ycctest"
 	"github.com/picamgo/picamgo/libcamera"
 )
 
@@ -33,33 +34,18 @@ var testColourSpaces = []struct {
 		YcbcrEncoding: libcamera.YcbcrRec2020, Range: libcamera.RangeFull}},
 }
 
-// wantRGB is the reference conversion, in floating point from the ITU-R
-// BT.601/709/2020 definitions: E'Y and E'Pb, E'Pr from the quantised
-// samples, R' = E'Y + 2(1-Kr)E'Pr, B' = E'Y + 2(1-Kb)E'Pb,
-// G' = (E'Y - Kr R' - Kb B')/Kg, scaled to 0..255, rounded and clamped.
+// wantRGB is the reference conversion (ycctest.RGB, from the ITU-R
+// definitions), rounded and clamped; nil is JFIF (BT.601 full range).
 func wantRGB(t *testing.T, cs *ColorSpace, y, cb, cr uint8) [3]float64 {
 	t.Helper()
 	enc, rng := libcamera.YcbcrRec601, libcamera.RangeFull
 	if cs != nil {
 		enc, rng = cs.YcbcrEncoding, cs.Range
 	}
-	k := map[libcamera.YcbcrEncoding][2]float64{ // Kr, Kb
-		libcamera.YcbcrRec601:  {0.299, 0.114},
-		libcamera.YcbcrRec709:  {0.2126, 0.0722},
-		libcamera.YcbcrRec2020: {0.2627, 0.0593},
-	}[enc]
-	y0, ys, cq := 0.0, 255.0, 255.0
-	if rng == libcamera.RangeLimited {
-		y0, ys, cq = 16, 219, 224
-	}
-	ey := (float64(y) - y0) / ys
-	pb, pr := (float64(cb)-128)/cq, (float64(cr)-128)/cq
-	r := ey + 2*(1-k[0])*pr
-	b := ey + 2*(1-k[1])*pb
-	g := (ey - k[0]*r - k[1]*b) / (1 - k[0] - k[1])
+	r, g, b := ycctest.RGB(enc, rng, y, cb, cr)
 	var out [3]float64
 	for i, v := range [3]float64{r, g, b} {
-		out[i] = math.Round(min(max(v*255, 0), 255))
+		out[i] = math.Round(min(max(v, 0), 255))
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/picamgo/picamgo/internal/ycc/ycctest"
 	"github.com/picamgo/picamgo/libcamera"
 	"github.com/picamgo/picamgo/pkg/picam"
 	"gocv.io/x/gocv"
@@ -30,62 +31,30 @@ var testSpaces = []struct {
 	{"Rec2020-full", &picam.ColorSpace{Primaries: libcamera.PrimariesRec2020, TransferFunction: libcamera.TransferRec709, YcbcrEncoding: libcamera.YcbcrRec2020, Range: libcamera.RangeFull}},
 }
 
-// refBGR is the reference conversion of the tests, written from the
-// standards' definitions rather than from the package's matrix: E'Y and
-// E'Pb, E'Pr from the quantisation, R' and B' from their colour
-// differences, G' from E'Y = Kr R' + Kg G' + Kb B'. nil is BT.601 limited
-// range, as OpenCV converts.
+// refBGR is the reference conversion of the tests (ycctest.RGB, written
+// from the standards' definitions rather than from the package's matrix),
+// clamped, in OpenCV's order. nil is BT.601 limited range, as OpenCV
+// converts.
 func refBGR(cs *picam.ColorSpace, y, cb, cr uint8) [3]float64 {
 	enc, rng := libcamera.YcbcrRec601, libcamera.RangeLimited
 	if cs != nil {
 		enc, rng = cs.YcbcrEncoding, cs.Range
 	}
-	k := map[libcamera.YcbcrEncoding][2]float64{ // Kr, Kb
-		libcamera.YcbcrRec601:  {0.299, 0.114},
-		libcamera.YcbcrRec709:  {0.2126, 0.0722},
-		libcamera.YcbcrRec2020: {0.2627, 0.0593},
-	}[enc]
-	kr, kb := k[0], k[1]
-	ey, pb, pr := float64(y)/255, (float64(cb)-128)/255, (float64(cr)-128)/255
-	if rng == libcamera.RangeLimited {
-		ey, pb, pr = (float64(y)-16)/219, (float64(cb)-128)/224, (float64(cr)-128)/224
-	}
-	r := ey + 2*(1-kr)*pr
-	b := ey + 2*(1-kb)*pb
-	g := (ey - kr*r - kb*b) / (1 - kr - kb)
-	clamp := func(v float64) float64 { return math.Max(0, math.Min(255, 255*v)) }
+	r, g, b := ycctest.RGB(enc, rng, y, cb, cr)
+	clamp := func(v float64) float64 { return math.Max(0, math.Min(255, v)) }
 	return [3]float64{clamp(b), clamp(g), clamp(r)}
 }
 
-// TestReferenceFormula checks refBGR against the coefficients the
-// standards and JFIF publish, so that the other tests rest on it.
-func TestReferenceFormula(t *testing.T) {
-	lim709 := new(libcamera.ColorSpaceRec709)
-	lim2020 := new(libcamera.ColorSpaceRec2020)
-	for _, tc := range []struct {
-		what      string
-		cs        *picam.ColorSpace
-		y, cb, cr uint8
-		b, g, r   float64
-	}{
-		// JFIF: R = Y + 1.402 (Cr-128), G = Y - 0.344136 (Cb-128) - 0.714136 (Cr-128), B = Y + 1.772 (Cb-128).
-		{"JFIF", new(libcamera.ColorSpaceSycc), 100, 150, 90, 100 + 1.772*22, 100 - 0.344136*22 + 0.714136*38, 100 - 1.402*38},
-		// BT.601 limited: 1.164383 (Y-16), Cr 1.596027 / -0.812968, Cb 2.017232 / -0.391762.
-		{"BT.601", nil, 100, 150, 90, 1.164383*84 + 2.017232*22, 1.164383*84 - 0.391762*22 + 0.812968*38, 1.164383*84 - 1.596027*38},
-		// BT.709 limited: Cr 1.792741 / -0.532909, Cb 2.112402 / -0.213249.
-		{"BT.709", lim709, 100, 150, 90, 1.164383*84 + 2.112402*22, 1.164383*84 - 0.213249*22 + 0.532909*38, 1.164383*84 - 1.792741*38},
-		// BT.2020 limited: Cr 1.678674 / -0.650424, Cb 2.141772 / -0.187326.
-		{"BT.2020", lim2020, 100, 150, 90, 1.164383*84 + 2.141772*22, 1.164383*84 - 0.187326*22 + 0.650424*38, 1.164383*84 - 1.678674*38},
-		{"white", lim709, 235, 128, 128, 255, 255, 255},
-		{"black", lim709, 16, 128, 128, 0, 0, 0},
-	} {
-		got := refBGR(tc.cs, tc.y, tc.cb, tc.cr)
-		want := [3]float64{tc.b, tc.g, tc.r}
-		for i := range got {
-			if math.Abs(got[i]-want[i]) > 0.01 {
-				t.Errorf("%s: refBGR(%d, %d, %d) = %.3f, want %.3f", tc.what, tc.y, tc.cb, tc.cr, got, want)
-				break
-			}
+// TestReferenceDefault: a frame without a colour space is BT.601 limited
+// range, as OpenCV converts (the reference's coefficients are checked in
+// ycctest).
+func TestReferenceDefault(t *testing.T) {
+	// BT.601 limited: 1.164383 (Y-16), Cr 1.596027 / -0.812968, Cb 2.017232 / -0.391762.
+	want := [3]float64{1.164383*84 + 2.017232*22, 1.164383*84 - 0.391762*22 + 0.812968*38, 1.164383*84 - 1.596027*38}
+	got := refBGR(nil, 100, 150, 90)
+	for i := range got {
+		if math.Abs(got[i]-want[i]) > 0.01 {
+			t.Fatalf("refBGR(nil, 100, 150, 90) = %.3f, want %.3f", got, want)
 		}
 	}
 }
