@@ -57,9 +57,11 @@ type Frame struct {
 	// copy of its own.
 	ColorSpace *ColorSpace
 	// Mapped reports that Planes are views of the camera's mapped buffer
-	// ([CompletedRequest.Frame]), valid until the request is released,
-	// rather than Go memory ([Frame.Clone]).
+	// ([CompletedRequest.Frame]), showing this frame until the request is
+	// released, rather than Go memory ([Frame.Clone]).
 	Mapped bool
+
+	lease *lease // the frame the views show, in the checked mode
 }
 
 func (f Frame) String() string {
@@ -69,9 +71,10 @@ func (f Frame) String() string {
 // Clone returns a copy of the frame that owns its memory, colour space
 // included.
 func (f Frame) Clone() Frame {
+	f.lease.check("Frame.Clone")
 	buf := f.AppendBytes(make([]byte, 0, f.Len()))
 	out := f
-	out.Mapped = false
+	out.Mapped, out.lease = false, nil
 	if f.ColorSpace != nil {
 		out.ColorSpace = new(*f.ColorSpace)
 	}
@@ -95,6 +98,7 @@ func (f Frame) Len() int {
 
 // AppendBytes appends every plane, in order, to dst.
 func (f Frame) AppendBytes(dst []byte) []byte {
+	f.lease.check("Frame.AppendBytes")
 	for _, p := range f.Planes {
 		dst = append(dst, p...)
 	}
@@ -141,6 +145,9 @@ func (f Frame) planes(sizes ...int) ([][]byte, error) {
 //
 // Raw formats have no image view (ErrUnsupported): see [Frame.RawLayout].
 func (f Frame) Image() (image.Image, error) {
+	if err := f.lease.err("Frame.Image"); err != nil {
+		return nil, err
+	}
 	w, h := int(f.Size.Width), int(f.Size.Height)
 	rect := image.Rect(0, 0, w, h)
 	ch := (h + 1) / 2
@@ -166,7 +173,7 @@ func (f Frame) Image() (image.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &NV12{Y: p[0], UV: p[1], YStride: f.Stride, UVStride: f.Stride, Rect: rect, CrFirst: f.Format == FormatNV21}, nil
+		return &NV12{Y: p[0], UV: p[1], YStride: f.Stride, UVStride: f.Stride, Rect: rect, CrFirst: f.Format == FormatNV21, lease: f.lease}, nil
 	case FormatYUV420, FormatYVU420:
 		cs := f.Stride / 2
 		p, err := f.planes(f.Stride*h, cs*ch, cs*ch)
@@ -184,13 +191,13 @@ func (f Frame) Image() (image.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &YUYV{Pix: p[0], Stride: f.Stride, Rect: rect}, nil
+		return &YUYV{Pix: p[0], Stride: f.Stride, Rect: rect, lease: f.lease}, nil
 	case FormatRGB888, FormatBGR888, FormatXRGB8888, FormatXBGR8888:
 		p, err := f.planes(f.Stride * h)
 		if err != nil {
 			return nil, err
 		}
-		img := &RGB{Pix: p[0], Stride: f.Stride, Rect: rect}
+		img := &RGB{Pix: p[0], Stride: f.Stride, Rect: rect, lease: f.lease}
 		switch f.Format {
 		case FormatRGB888:
 			img.BytesPerPixel, img.R, img.G, img.B = 3, 2, 1, 0
@@ -250,6 +257,8 @@ type NV12 struct {
 	YStride, UVStride int
 	Rect              image.Rectangle
 	CrFirst           bool // NV21
+
+	lease *lease // the frame the view shows, in the checked mode
 }
 
 func (p *NV12) ColorModel() color.Model { return color.YCbCrModel }
@@ -258,6 +267,7 @@ func (p *NV12) At(x, y int) color.Color { return p.YCbCrAt(x, y) }
 
 // YCbCrAt returns the pixel's Y, Cb and Cr.
 func (p *NV12) YCbCrAt(x, y int) color.YCbCr {
+	p.lease.check("NV12.YCbCrAt")
 	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
 		return color.YCbCr{}
 	}
@@ -280,6 +290,7 @@ func (p *NV12) SubImage(r image.Rectangle) image.Image {
 // the chroma copied apart (a quarter of the Y plane's size each), the form
 // image/jpeg encodes fastest.
 func (p *NV12) YCbCr() *image.YCbCr {
+	p.lease.check("NV12.YCbCr")
 	w, h := p.Rect.Max.X, p.Rect.Max.Y
 	cw, ch := (w+1)/2, (h+1)/2
 	cb, cr := make([]byte, cw*ch), make([]byte, cw*ch)
@@ -306,6 +317,8 @@ type RGB struct {
 	Rect          image.Rectangle
 	BytesPerPixel int
 	R, G, B       int
+
+	lease *lease // the frame the view shows, in the checked mode
 }
 
 func (p *RGB) ColorModel() color.Model { return color.RGBAModel }
@@ -314,6 +327,7 @@ func (p *RGB) At(x, y int) color.Color { return p.RGBAAt(x, y) }
 
 // RGBAAt returns the pixel, opaque.
 func (p *RGB) RGBAAt(x, y int) color.RGBA {
+	p.lease.check("RGB.RGBAAt")
 	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
 		return color.RGBA{}
 	}
@@ -333,6 +347,8 @@ type YUYV struct {
 	Pix    []byte
 	Stride int
 	Rect   image.Rectangle
+
+	lease *lease // the frame the view shows, in the checked mode
 }
 
 func (p *YUYV) ColorModel() color.Model { return color.YCbCrModel }
@@ -341,6 +357,7 @@ func (p *YUYV) At(x, y int) color.Color { return p.YCbCrAt(x, y) }
 
 // YCbCrAt returns the pixel's Y, Cb and Cr.
 func (p *YUYV) YCbCrAt(x, y int) color.YCbCr {
+	p.lease.check("YUYV.YCbCrAt")
 	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
 		return color.YCbCr{}
 	}
@@ -435,6 +452,9 @@ func isBayer(s string) bool {
 // straight from 4:2:0 frames in sYCC or without a colour space, and through
 // RGB from others; MJPEG frames are written as they are.
 func (f Frame) Encode(w io.Writer, format string, quality int) error {
+	if err := f.lease.err("Frame.Encode"); err != nil {
+		return err
+	}
 	switch format {
 	case "jpeg", "jpg":
 		if f.Format == FormatMJPEG && len(f.Planes) > 0 {
