@@ -17,8 +17,16 @@ import (
 
 // Frame is one stream of a captured frame: its format and the bytes of each
 // plane. From [CompletedRequest.Frame] the planes are the camera's buffer
-// itself (valid until Release); [Frame.Clone] and the Capture* copies own
-// their memory.
+// itself, showing this frame until its request is released; [Frame.Clone]
+// and the Capture* copies own their memory.
+//
+// Read after Release, the planes of a mapped frame (and its image views)
+// never fault, but show what the buffer holds now: a later frame while the
+// camera runs, zeros once the buffer is freed (Close, Configure,
+// SwitchMode), or a later configuration's frames. With PICAMGO_CHECK=views
+// in the environment, the methods of a Frame and of its image views report
+// such use with a [*StaleViewError]; indexing Planes directly is never
+// checked. See the package documentation, "Frame views and Release".
 //
 // Layouts, with Stride bytes per line of the first plane and H lines:
 //   - NV12/NV21: Y (Stride×H), then interleaved CbCr/CrCb (Stride×H/2).
@@ -131,7 +139,8 @@ func (f Frame) planes(sizes ...int) ([][]byte, error) {
 	return out, nil
 }
 
-// Image returns a view of the frame as an image, without copying its pixels:
+// Image returns a view of the frame as an image, without copying its pixels
+// (for a mapped frame, a view of the camera's buffer like its planes):
 //   - NV12, NV21: [*NV12]
 //   - YUV420, YVU420: [*image.YCbCr] over the planes
 //   - YUYV: [*YUYV]
@@ -144,6 +153,8 @@ func (f Frame) planes(sizes ...int) ([][]byte, error) {
 // and [Frame.Save] honour the frame's ColorSpace.
 //
 // Raw formats have no image view (ErrUnsupported): see [Frame.RawLayout].
+// In the checked mode (PICAMGO_CHECK=views) a frame already released gives
+// a [*StaleViewError], and so do the pixel accessors of the view later.
 func (f Frame) Image() (image.Image, error) {
 	if err := f.lease.err("Frame.Image"); err != nil {
 		return nil, err
@@ -252,6 +263,8 @@ func ToRGBA(img image.Image) *image.RGBA {
 // plane and a half-resolution plane of interleaved Cb, Cr (Cr, Cb for NV21).
 // image.YCbCr cannot describe interleaved chroma; [NV12.YCbCr] converts.
 // Pixel (x, y) is at Y[y*YStride+x] and UV[(y/2)*UVStride+(x/2)*2].
+// From [Frame.Image] of a mapped frame it is a view of the camera's buffer
+// (see [Frame] for reading it after Release).
 type NV12 struct {
 	Y, UV             []byte
 	YStride, UVStride int
@@ -310,7 +323,8 @@ func (p *NV12) YCbCr() *image.YCbCr {
 
 // RGB is a zero-copy view of packed 8-bit RGB of 3 or 4 bytes per pixel;
 // R, G and B are the offsets of each channel in a pixel. A fourth byte is
-// padding (libcamera's X), not alpha: pixels are opaque.
+// padding (libcamera's X), not alpha: pixels are opaque. From [Frame.Image]
+// of a mapped frame it is a view of the camera's buffer (see [Frame]).
 type RGB struct {
 	Pix           []byte
 	Stride        int
@@ -343,6 +357,8 @@ func (p *RGB) SubImage(r image.Rectangle) image.Image {
 }
 
 // YUYV is a zero-copy view of packed 4:2:2 YUYV: Y0 Cb Y1 Cr per two pixels.
+// From [Frame.Image] of a mapped frame it is a view of the camera's buffer
+// (see [Frame]).
 type YUYV struct {
 	Pix    []byte
 	Stride int
@@ -544,8 +560,8 @@ func (r *CompletedRequest) Save(path string, stream Stream, quality int) error {
 	return f.Save(path, quality)
 }
 
-// Image returns a zero-copy view of one stream (see [Frame.Image]), valid
-// until Release.
+// Image returns a zero-copy view of one stream (see [Frame.Image]),
+// showing this frame until Release.
 func (r *CompletedRequest) Image(stream Stream) (image.Image, error) {
 	f, err := r.Frame(stream)
 	if err != nil {
