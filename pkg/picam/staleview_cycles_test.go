@@ -16,15 +16,16 @@ import (
 )
 
 // staleViewCycles is how many open/configure/capture/close cycles
-// TestStaleViewCycles runs: 1000 at 1920x1080 in full, fewer with -short.
+// TestStaleViewCycles runs: PICAMGO_VIEW_CYCLES (1000 for the figures of
+// docs/frame-views.md, about a minute with -race), else 200, 50 with -short.
 func staleViewCycles() int {
 	if n, err := strconv.Atoi(os.Getenv("PICAMGO_VIEW_CYCLES")); err == nil && n > 0 {
 		return n
 	}
 	if testing.Short() {
-		return 100
+		return 50
 	}
-	return 1000
+	return 200
 }
 
 // procStatus returns a field of /proc/self/status in kB (VmRSS, VmSize).
