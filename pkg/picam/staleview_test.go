@@ -161,6 +161,7 @@ func captureViews(t *testing.T, c *Camera) (*CompletedRequest, viewSet) {
 }
 
 func TestStaleViewAfterClose(t *testing.T) {
+	withCheckedViews(t, false)
 	done := checkLeaks(t)
 	t.Run("ReleaseClose", func(t *testing.T) {
 		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
@@ -239,6 +240,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 // While the camera runs, a view read after Release shows whatever frame
 // the buffer holds now: a later one. Documented, not checked by default.
 func TestStaleViewWhileRunning(t *testing.T) {
+	withCheckedViews(t, false)
 	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
 	r1 := capture(t, c)
 	f1, err := r1.Frame(Main)
@@ -271,9 +273,10 @@ func TestStaleViewWhileRunning(t *testing.T) {
 	t.Fatal("the first frame's buffer never came back")
 }
 
-// withCheckedViews turns the checked mode on for one test.
-func withCheckedViews(t *testing.T) {
-	was := checkViews.Swap(true)
+// withCheckedViews sets the checked mode for one test, whatever
+// PICAMGO_CHECK says.
+func withCheckedViews(t *testing.T, on bool) {
+	was := checkViews.Swap(on)
 	t.Cleanup(func() { checkViews.Store(was) })
 }
 
@@ -356,7 +359,7 @@ func checkAllStale(t *testing.T, vs viewSet, captured, released string) {
 }
 
 func TestStaleViewChecked(t *testing.T) {
-	withCheckedViews(t)
+	withCheckedViews(t, true)
 	done := checkLeaks(t)
 	t.Run("Release", func(t *testing.T) {
 		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
@@ -488,7 +491,12 @@ func runSelf(t *testing.T, run string, env []string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run="+run, "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PICAMGO_CHECK=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
