@@ -102,7 +102,14 @@ func mapShared(fd int, length int) ([]byte, span, error) {
 	// MAP_FIXED replaces the zero pages in place: the range is never
 	// unmapped, not even for an instant.
 	if _, err := mmapAt(s.addr, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_FIXED, fd); err != nil {
-		return nil, span{}, err // the span stays free, still zero pages
+		// Older kernels may have removed the zero pages before
+		// failing (a driver refusing the mapping): put them back, so the
+		// stale views of the span's earlier buffers stay valid.
+		if _, rerr := mmapAt(s.addr, s.size, syscall.PROT_READ|syscall.PROT_WRITE, anonFlags|syscall.MAP_FIXED, -1); rerr != nil {
+			spans.free = append(spans.free[:best], spans.free[best+1:]...)
+			spans.stuck++
+		}
+		return nil, span{}, err // the span stays free, zero pages
 	}
 	spans.free = append(spans.free[:best], spans.free[best+1:]...)
 	return unsafe.Slice((*byte)(addrPointer(s.addr)), length), s, nil
@@ -116,8 +123,10 @@ func addrPointer(addr uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe
 
 // retire replaces a mapping of length bytes at the start of s with zero
 // pages and frees the span for the next mapping. If the kernel refuses (out
-// of memory, or of mappings: vm.max_map_count), the buffer stays mapped and
-// its span is never reused: a leak, but views stay valid.
+// of memory, or of mappings: vm.max_map_count), the span is never reused:
+// the buffer stays mapped (a leak, views stay valid), except on older
+// kernels that run out of memory after removing the old pages, which
+// nothing here can repair.
 func retire(s span, length int) {
 	n := pageRound(uintptr(length))
 	spans.mu.Lock()
