@@ -151,8 +151,9 @@ type AddressSpace struct {
 	// Free is how many of those spans hold no buffer: zero pages that cost
 	// no memory until a stale view writes to them.
 	Free int
-	// Stuck counts buffers the kernel refused to replace with zero pages
-	// (out of memory or of mappings); they stay mapped for good.
+	// Stuck counts spans the kernel refused to fill with zero pages (out
+	// of memory or of mappings): never reused, most still holding their
+	// old buffer for good.
 	Stuck int
 }
 
