@@ -24,8 +24,15 @@ struct pv_mux {
 
 static const AVRational us = {1, 1000000};
 
-static int write_cb(void *opaque, uint8_t *buf, int size) {
-	return pvGoWrite(((pv_mux *)opaque)->writer, buf, size);
+// FFmpeg 7 (libavformat 61) made the written buffer const.
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+#define PV_AVIO_CONST const
+#else
+#define PV_AVIO_CONST
+#endif
+
+static int write_cb(void *opaque, PV_AVIO_CONST uint8_t *buf, int size) {
+	return pvGoWrite(((pv_mux *)opaque)->writer, (uint8_t *)buf, size);
 }
 
 static int64_t seek_cb(void *opaque, int64_t offset, int whence) {

@@ -236,4 +236,3 @@ func (mo *Muxer) Close() error {
 	mo.free()
 	return err
 }
-
