@@ -23,6 +23,8 @@ type CodecID int
 const (
 	CodecH264 CodecID = iota
 	CodecMJPEG
+	// CodecYUV420 is raw planar 4:2:0 frames, which no muxer here takes.
+	CodecYUV420
 )
 
 func (c CodecID) String() string {
@@ -31,6 +33,8 @@ func (c CodecID) String() string {
 		return "h264"
 	case CodecMJPEG:
 		return "mjpeg"
+	case CodecYUV420:
+		return "yuv420"
 	}
 	return fmt.Sprintf("CodecID(%d)", int(c))
 }
@@ -91,6 +95,9 @@ func NewMuxer(w io.Writer, info StreamInfo, opts MuxerOptions) (*Muxer, error) {
 }
 
 func openMuxer(path string, w io.Writer, info StreamInfo, opts MuxerOptions) (*Muxer, error) {
+	if info.Codec != CodecH264 && info.Codec != CodecMJPEG {
+		return nil, fmt.Errorf("codec: mux: %v in a container: %w", info.Codec, ErrUnsupported)
+	}
 	if info.Width <= 0 || info.Height <= 0 {
 		return nil, fmt.Errorf("codec: mux: size %dx%d: %w", info.Width, info.Height, ErrInvalid)
 	}
@@ -171,7 +178,7 @@ func joinOptions(a, b string) string {
 // wrap adds the writer's own error to an FFmpeg error it caused.
 func (mo *Muxer) wrap(err error) error {
 	if mo.aw != nil && mo.aw.err != nil {
-		return fmt.Errorf("%w: %w", mo.aw.err, err)
+		return fmt.Errorf("%w: the writer's error: %w", err, mo.aw.err)
 	}
 	return err
 }
