@@ -199,10 +199,10 @@ func (r *Recording) run(stream picam.Stream) {
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		r.setErr(fmt.Errorf("video: recording of camera %s ended: %w", r.cam.ID(), err))
 	}
-	if !failed {
-		if err := r.enc.flush(r.emit); err != nil {
-			r.setErr(fmt.Errorf("video: flushing the encoder: %w", err))
-		}
+	// Even after a failed frame (the camera closing under it) the frames
+	// the encoder holds are written.
+	if err := r.enc.flush(r.emit); err != nil {
+		r.setErr(fmt.Errorf("video: flushing the encoder: %w", err))
 	}
 	r.enc.close()
 	r.mu.Lock()
@@ -224,6 +224,16 @@ var testHookTaken atomic.Pointer[func(seq uint32)]
 // frame takes one frame into the encoder, releases it, and encodes it.
 func (r *Recording) frame(req *picam.CompletedRequest, stream picam.Stream, pts time.Duration, id frameID) error {
 	f, err := req.Frame(stream)
+	if err == nil && len(f.Planes) == 0 {
+		// picam hands out a frame without planes (and no error) for a
+		// request held while the camera closes: say why.
+		err = fmt.Errorf("%v has no buffers", f)
+		if _, cerr := r.cam.Configuration(); cerr != nil {
+			err = fmt.Errorf("%w: %w", err, cerr)
+		} else if !r.cam.Started() {
+			err = fmt.Errorf("%w: %w", err, picam.ErrNotStarted)
+		}
+	}
 	if err != nil {
 		req.Release()
 		return err
