@@ -123,6 +123,7 @@ type jpegEncoder struct {
 	interval time.Duration
 	out      codec.Packet
 	ready    bool
+	scratch  []byte // TurboJPEG writes here: room for the largest JPEG
 }
 
 func (e *jpegEncoder) info() codec.StreamInfo { return e.si }
@@ -131,11 +132,15 @@ func (e *jpegEncoder) info() codec.StreamInfo { return e.si }
 // holding the request for one compression (about 4 ms at 1080p) saves a
 // copy of the frame.
 func (e *jpegEncoder) take(img *codec.Image, pts time.Duration, _ bool) error {
-	data, err := e.j.Append(nil, img, e.quality)
+	data, err := e.j.Append(e.scratch[:0], img, e.quality)
 	if err != nil {
 		return err
 	}
-	e.out = codec.Packet{Data: data, PTS: pts, DTS: pts, Duration: e.interval, Key: true}
+	e.scratch = data
+	// The packet gets a buffer of its own size: outputs may keep it.
+	out := make([]byte, len(data))
+	copy(out, data)
+	e.out = codec.Packet{Data: out, PTS: pts, DTS: pts, Duration: e.interval, Key: true}
 	e.ready = true
 	return nil
 }

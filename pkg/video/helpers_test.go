@@ -2,6 +2,7 @@ package video
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"sync"
@@ -70,7 +71,10 @@ type collector struct {
 	opened  int
 	closed  int
 	written chan struct{} // receives after each packet, if not nil
+	bySum   map[[32]byte]uint32 // each packet's frame, by the packet's sha256
 }
+
+func sum(b []byte) [32]byte { return sha256.Sum256(b) }
 
 func (c *collector) Open(info StreamInfo) error {
 	c.mu.Lock()
@@ -83,6 +87,10 @@ func (c *collector) Open(info StreamInfo) error {
 func (c *collector) WritePacket(p *Packet) error {
 	c.mu.Lock()
 	c.pkts = append(c.pkts, *p)
+	if c.bySum == nil {
+		c.bySum = make(map[[32]byte]uint32)
+	}
+	c.bySum[sum(p.Data)] = p.Sequence
 	c.mu.Unlock()
 	if c.written != nil {
 		select {
