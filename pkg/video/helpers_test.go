@@ -70,7 +70,7 @@ type collector struct {
 	pkts    []Packet
 	opened  int
 	closed  int
-	written chan struct{} // receives after each packet, if not nil
+	written chan struct{}       // receives after each packet, if not nil
 	bySum   map[[32]byte]uint32 // each packet's frame, by the packet's sha256
 }
 
