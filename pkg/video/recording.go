@@ -174,6 +174,7 @@ func (r *Recording) run(stream picam.Stream) {
 	defer close(r.done)
 	var lastSeq uint32
 	var t0 int64
+	lastPTS := time.Duration(-1)
 	failed := false
 	for req := range r.st.C() {
 		if failed {
@@ -189,6 +190,12 @@ func (r *Recording) run(stream picam.Stream) {
 		lastSeq = seq
 		// Microseconds: the time base of the encoders and containers.
 		pts := time.Duration(ts - t0).Truncate(time.Microsecond)
+		if pts <= lastPTS {
+			// Two frames within a microsecond (an unpaced virtual camera)
+			// or a clock gone back: containers need increasing times.
+			pts = lastPTS + time.Microsecond
+		}
+		lastPTS = pts
 		if err := r.frame(req, stream, pts, frameID{seq, ts}); err != nil {
 			r.setErr(fmt.Errorf("video: recording frame %d: %w", seq, err))
 			failed = true
