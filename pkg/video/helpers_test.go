@@ -117,7 +117,7 @@ func (c *collector) packets() []Packet {
 // waitFrames waits until the recording has encoded n frames.
 func waitFrames(t testing.TB, r *Recording, n uint64) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(60*time.Second + time.Duration(n)*40*time.Millisecond)
 	for r.Stats().Frames < n {
 		select {
 		case <-r.Done():
@@ -125,7 +125,7 @@ func waitFrames(t testing.TB, r *Recording, n uint64) {
 		case <-time.After(5 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d frames after 60 s", r.Stats().Frames, n)
+			t.Fatalf("%d of %d frames by the deadline", r.Stats().Frames, n)
 		}
 	}
 }

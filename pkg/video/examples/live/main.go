@@ -85,6 +85,22 @@ func run(addr string, w, h int, fps float64, quality int, record string) error {
 			}
 		}()
 	}
+	srv := &http.Server{Addr: addr, Handler: newSite(ctx, web, live)}
+	go func() {
+		<-ctx.Done()
+		sctx, c := context.WithTimeout(context.Background(), time.Second)
+		defer c()
+		srv.Shutdown(sctx)
+	}()
+	log.Printf("serving http://%s/", addr)
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		return err
+	}
+	return web.Err()
+}
+
+// newSite serves the page, the stream and the stats the page shows.
+func newSite(ctx context.Context, web *video.Recording, live *video.MJPEGHandler) http.Handler {
 	rate := &frameRate{}
 	go rate.follow(ctx, live)
 	mux := http.NewServeMux()
@@ -100,18 +116,7 @@ func run(addr string, w, h int, fps float64, quality int, record string) error {
 			"fps": rate.get(), "frames": st.Frames, "dropped": st.Dropped, "clients": live.Stats().Clients,
 		})
 	})
-	srv := &http.Server{Addr: addr, Handler: mux}
-	go func() {
-		<-ctx.Done()
-		sctx, c := context.WithTimeout(context.Background(), time.Second)
-		defer c()
-		srv.Shutdown(sctx)
-	}()
-	log.Printf("serving http://%s/", addr)
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
-		return err
-	}
-	return web.Err()
+	return mux
 }
 
 // frameRate is the handler's frames per second over the last second.
