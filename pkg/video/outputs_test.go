@@ -189,3 +189,36 @@ func TestTCP(t *testing.T) {
 		t.Errorf("stats %+v, want 3 accepted, none left", st)
 	}
 }
+
+// TestAddOutput: an output added to a running recording starts at the
+// keyframe it asks for and holds every frame from there.
+func TestAddOutput(t *testing.T) {
+	bars.Need(t)
+	const w, h = 640, 480
+	c := startCamera(t, picam.Size{Width: w, Height: h}, 30)
+	col := &collector{}
+	// A GOP longer than the test: only the requested keyframe can start the file.
+	r, err := Start(ctxT(t), c, Options{Encoder: H264{GOP: 1000}, Outputs: []Output{col}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFrames(t, r, 20)
+	path := filepath.Join(t.TempDir(), "late.mkv")
+	if err := r.AddOutput(File(path)); err != nil {
+		t.Fatal(err)
+	}
+	added := r.Stats().Frames
+	waitFrames(t, r, added+20)
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddOutput(&collector{}); err == nil {
+		t.Errorf("AddOutput after Stop: nil error")
+	}
+	pkts := col.packets()
+	first, n := checkFrom(t, path, w, h, pkts)
+	t.Logf("added at frame %d of the recording; the file holds %d frames from packet %d", added, n, first)
+	if first < int(added)-1 || first > int(added)+3 || first+n != len(pkts) {
+		t.Errorf("file holds packets %d..%d of %d; added at %d", first, first+n, len(pkts), added)
+	}
+}
