@@ -35,19 +35,20 @@ func BenchmarkMJPEGClients(b *testing.B) {
 			srv := httptest.NewServer(h)
 			defer srv.Close()
 			var mu sync.Mutex
-			var lat []time.Duration
+			var lat, dlv []time.Duration
 			var wg sync.WaitGroup
 			waitFrames(b, r, 5)
 			f0, d0, t0 := r.Stats().Frames, r.Stats().Dropped, time.Now()
 			b.ResetTimer()
 			for range n {
 				wg.Go(func() {
-					got, err := clientLatencies(srv.URL, b.N, col)
+					got, fromEnc, err := clientLatencies(srv.URL, b.N, col)
 					if err != nil {
 						b.Error(err)
 					}
 					mu.Lock()
 					lat = append(lat, got...)
+					dlv = append(dlv, fromEnc...)
 					mu.Unlock()
 				})
 			}
@@ -59,9 +60,12 @@ func BenchmarkMJPEGClients(b *testing.B) {
 				b.Fatal(err)
 			}
 			slices.Sort(lat)
+			slices.Sort(dlv)
 			if len(lat) == 0 {
 				b.Fatal("no parts received")
 			}
+			b.ReportMetric(float64(dlv[len(dlv)/2].Microseconds())/1000, "encoded-p50-ms")
+			b.ReportMetric(float64(dlv[len(dlv)*99/100].Microseconds())/1000, "encoded-p99-ms")
 			b.ReportMetric(float64(st.Frames-f0)/wall.Seconds(), "encodes/s")
 			b.ReportMetric(float64(st.Dropped-d0), "dropped")
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
@@ -71,16 +75,17 @@ func BenchmarkMJPEGClients(b *testing.B) {
 }
 
 // clientLatencies reads n parts and returns, for each, the time from its
-// frame's sensor timestamp to the end of its reading.
-func clientLatencies(url string, n int, col *collector) ([]time.Duration, error) {
+// frame's sensor timestamp to the end of its reading, and from the moment
+// the encoded packet reached the outputs (the collector's time) to then.
+func clientLatencies(url string, n int, col *collector) (fromSensor, fromEncoded []time.Duration, err error) {
 	resp, err := http.Get(url)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mr := multipart.NewReader(resp.Body, params["boundary"])
 	type part struct {
@@ -91,16 +96,15 @@ func clientLatencies(url string, n int, col *collector) ([]time.Duration, error)
 	for range n {
 		p, err := mr.NextPart()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		data, err := io.ReadAll(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		parts = append(parts, part{picam.MonotonicNow(), sum(data)})
 	}
 	// The frames' timestamps, looked up after the reading.
-	var out []time.Duration
 	for _, p := range parts {
 		for range 5000 {
 			col.mu.Lock()
@@ -113,13 +117,15 @@ func clientLatencies(url string, n int, col *collector) ([]time.Duration, error)
 					}
 				}
 			}
+			enc := col.arrived[seq]
 			col.mu.Unlock()
 			if ok {
-				out = append(out, time.Duration(p.at-ts))
+				fromSensor = append(fromSensor, time.Duration(p.at-ts))
+				fromEncoded = append(fromEncoded, time.Duration(p.at-enc))
 				break
 			}
 			time.Sleep(time.Millisecond)
 		}
 	}
-	return out, nil
+	return fromSensor, fromEncoded, nil
 }

@@ -2,6 +2,7 @@ package video
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -122,6 +123,12 @@ func (h *MJPEGHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	// Each part ends with the next part's boundary line, so that a client
+	// knows the part is whole on arrival, not only when the next frame
+	// comes (a frame interval later).
+	if _, err := io.WriteString(w, "--"+mjpegBoundary+"\r\n"); err != nil {
+		return
+	}
 	var have uint64
 	for {
 		p, n, ok := h.wait(r, have)
@@ -133,15 +140,14 @@ func (h *MJPEGHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		have = n
 		_ = rc.SetWriteDeadline(time.Now().Add(timeout))
-		head := "--" + mjpegBoundary + "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
-			strconv.Itoa(len(p.Data)) + "\r\n\r\n"
-		if _, err := w.Write([]byte(head)); err != nil {
+		head := "Content-Type: image/jpeg\r\nContent-Length: " + strconv.Itoa(len(p.Data)) + "\r\n\r\n"
+		if _, err := io.WriteString(w, head); err != nil {
 			return
 		}
 		if _, err := w.Write(p.Data); err != nil {
 			return
 		}
-		if _, err := w.Write([]byte("\r\n")); err != nil {
+		if _, err := io.WriteString(w, "\r\n--"+mjpegBoundary+"\r\n"); err != nil {
 			return
 		}
 		if err := rc.Flush(); err != nil {
