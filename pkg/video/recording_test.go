@@ -164,24 +164,8 @@ func TestRecordMJPEG(t *testing.T) {
 // checkJPEGBars checks that a decoded JPEG is frame seq of the bars.
 func checkJPEGBars(t *testing.T, m image.Image, seq int) {
 	t.Helper()
-	ycc, ok := m.(*image.YCbCr)
-	if !ok {
-		t.Fatalf("decoded %T, want *image.YCbCr", m)
-	}
-	w, h := m.Bounds().Dx(), m.Bounds().Dy()
-	x, err := bars.FindWhite(ycc.Y, w, h, ycc.YStride)
-	if err != nil {
-		t.Fatalf("frame %d: %v", seq, err)
-	}
-	if want := bars.WhiteX(w, seq); x != want {
-		t.Errorf("frame %d: white bar at %d, want %d", seq, x, want)
-	}
-	got := bars.Colours(w, h, x, func(x, y int) (r, g, b uint8) {
-		r32, g32, b32, _ := m.At(x, y).RGBA()
-		return uint8(r32 >> 8), uint8(g32 >> 8), uint8(b32 >> 8)
-	})
-	if got != bars.Names {
-		t.Errorf("frame %d: bars %s, want %s", seq, got, bars.Names)
+	if err := bars.CheckImage(m, seq); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -216,17 +216,9 @@ func (h *H264) Take(img *Image, pts time.Duration, key bool) error {
 	if err := img.check(); err != nil {
 		return err
 	}
-	var planes [3]*C.uint8_t
-	var strides [3]C.int
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	for i, p := range img.Planes {
-		if len(p) > 0 {
-			pin.Pin(&p[0])
-			planes[i] = (*C.uint8_t)(unsafe.Pointer(&p[0]))
-			strides[i] = C.int(img.Strides[i])
-		}
-	}
+	planes, strides := img.cPlanes(&pin)
 	k := C.int(0)
 	if key {
 		k = 1

@@ -1,6 +1,15 @@
 package codec
 
-import "fmt"
+/*
+#include <stdint.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"unsafe"
+)
 
 // PixelFormat is the layout of a frame's planes.
 type PixelFormat int
@@ -60,4 +69,17 @@ func (m *Image) check() error {
 		}
 	}
 	return nil
+}
+
+// cPlanes returns the planes and strides for the C layer, pinning Go
+// memory with pin (the camera's mapped buffers are not Go memory).
+func (m *Image) cPlanes(pin *runtime.Pinner) (planes [3]*C.uint8_t, strides [3]C.int) {
+	for i, p := range m.Planes {
+		if len(p) > 0 {
+			pin.Pin(&p[0])
+			planes[i] = (*C.uint8_t)(unsafe.Pointer(&p[0]))
+			strides[i] = C.int(m.Strides[i])
+		}
+	}
+	return planes, strides
 }

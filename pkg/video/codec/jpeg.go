@@ -58,17 +58,9 @@ func (j *JPEG) compress(dst []byte, img *Image, quality int) ([]byte, time.Durat
 		copy(grown, dst)
 		dst = grown
 	}
-	var planes [3]*C.uint8_t
-	var strides [3]C.int
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	for i, p := range img.Planes {
-		if len(p) > 0 {
-			pin.Pin(&p[0])
-			planes[i] = (*C.uint8_t)(unsafe.Pointer(&p[0]))
-			strides[i] = C.int(img.Strides[i])
-		}
-	}
+	planes, strides := img.cPlanes(&pin)
 	room := dst[len(dst):cap(dst)]
 	pix := C.int(C.PV_NV12)
 	if img.Format == YUV420 {

@@ -10,6 +10,7 @@ package bars
 import (
 	"errors"
 	"fmt"
+	"image"
 	"math"
 )
 
@@ -130,4 +131,34 @@ func name(r, g, b uint8) byte {
 		}
 	}
 	return "KBGCRMYW"[bits]
+}
+
+// CheckImage returns an error unless a decoded image (a JPEG of the
+// stream) is frame n: its white bar where frame n has it and the eight
+// colours in order.
+func CheckImage(m image.Image, n int) error {
+	w, h := m.Bounds().Dx(), m.Bounds().Dy()
+	luma := make([]byte, w*h)
+	if ycc, ok := m.(*image.YCbCr); ok {
+		for y := range h {
+			copy(luma[y*w:(y+1)*w], ycc.Y[y*ycc.YStride:])
+		}
+	} else {
+		return fmt.Errorf("bars: decoded %T, want *image.YCbCr", m)
+	}
+	x, err := FindWhite(luma, w, h, w)
+	if err != nil {
+		return fmt.Errorf("frame %d: %w", n, err)
+	}
+	if want := WhiteX(w, n); x != want {
+		return fmt.Errorf("frame %d: white bar at %d, want %d", n, x, want)
+	}
+	got := Colours(w, h, x, func(x, y int) (r, g, b uint8) {
+		r32, g32, b32, _ := m.At(x, y).RGBA()
+		return uint8(r32 >> 8), uint8(g32 >> 8), uint8(b32 >> 8)
+	})
+	if got != Names {
+		return fmt.Errorf("frame %d: bars %s, want %s", n, got, Names)
+	}
+	return nil
 }
