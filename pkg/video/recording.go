@@ -286,7 +286,9 @@ func (r *Recording) emit(cp codec.Packet) error {
 
 // Stop ends the recording: the encoder's last packets go out, every output
 // is closed (an MP4 gets its index), and Stop returns [Recording.Err].
-// Stopping twice is harmless.
+// It waits for each output to write what is queued for it: an io.Writer
+// blocked for good blocks Stop (the network outputs here have write
+// deadlines). Stopping twice is harmless.
 func (r *Recording) Stop() error {
 	r.stopOnce.Do(func() { r.st.Close() })
 	<-r.done

@@ -198,7 +198,11 @@ func TestOutputFails(t *testing.T) {
 	}
 	waitFrames(t, r, 30)
 	for r.Stats().Outputs[1].Err == nil || r.Stats().Outputs[0].Err == nil {
-		time.Sleep(time.Millisecond)
+		select {
+		case <-r.Done():
+			t.Fatalf("recording ended: %v", r.Err())
+		case <-time.After(time.Millisecond):
+		}
 	}
 	waitFrames(t, r, r.Stats().Frames+5) // goes on
 	err = r.Stop()
