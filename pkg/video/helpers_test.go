@@ -54,6 +54,13 @@ func startCamera(t testing.TB, size picam.Size, fps float64) *picam.Camera {
 	if err := c.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
+	if fps > 0 {
+		// The buffers queued at Start complete at once, with timestamps a
+		// few microseconds apart; pacing applies from the requeues on.
+		if err := c.DropFrames(ctxT(t), 4); err != nil {
+			t.Fatalf("DropFrames: %v", err)
+		}
+	}
 	return c
 }
 
