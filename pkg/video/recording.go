@@ -269,6 +269,14 @@ func (r *Recording) emit(cp codec.Packet) error {
 	if ok {
 		delete(r.frameOf, cp.PTS)
 	}
+	if len(r.frameOf) > 128 {
+		// Frames an encoder never gave a packet for: forget them.
+		for pts := range r.frameOf {
+			if pts < cp.PTS-time.Second {
+				delete(r.frameOf, pts)
+			}
+		}
+	}
 	if r.info.Load() == nil {
 		info := r.enc.info()
 		r.info.Store(&info)

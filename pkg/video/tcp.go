@@ -43,7 +43,8 @@ type tcpClient struct {
 }
 
 // ListenTCP listens on addr ("127.0.0.1:8888", ":0" for any port) and
-// returns the output.
+// returns the output. The recording it is given to closes it; close one
+// that never was.
 func ListenTCP(addr string) (*TCPOutput, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
