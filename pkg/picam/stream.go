@@ -94,9 +94,11 @@ type FrameStream struct {
 	delivered, dropped atomic.Uint64
 
 	closeOnce sync.Once
-	stopCtx   func() bool
 	errMu     sync.Mutex
 	err       error
+	// stopCtx unregisters the context's AfterFunc; guarded by errMu, since
+	// that AfterFunc may close the stream before Stream has stored it.
+	stopCtx func() bool
 }
 
 // Stream starts feeding every new frame of the started camera to a
@@ -138,7 +140,13 @@ func (c *Camera) stream(ctx context.Context, opts StreamOptions, pcs []uintptr) 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	st.stopCtx = context.AfterFunc(ctx, func() { st.close(ctx.Err()) })
+	// The AfterFunc may run (and close the stream) before AfterFunc
+	// returns: close reads stopCtx under errMu, and finding it nil means
+	// the context's AfterFunc is the caller, which needs no stopping.
+	stop := context.AfterFunc(ctx, func() { st.close(ctx.Err()) })
+	st.errMu.Lock()
+	st.stopCtx = stop
+	st.errMu.Unlock()
 	return st, nil
 }
 
@@ -201,8 +209,11 @@ func (st *FrameStream) Close() error {
 func (st *FrameStream) close(why error) {
 	st.closeOnce.Do(func() {
 		st.setErr(why)
-		if st.stopCtx != nil {
-			st.stopCtx()
+		st.errMu.Lock()
+		stop := st.stopCtx
+		st.errMu.Unlock()
+		if stop != nil {
+			stop()
 		}
 		select {
 		case st.e.unsub <- st:
