@@ -58,6 +58,13 @@ type engine struct {
 	// itself.
 	cbDone chan struct{}
 	cbGoid atomic.Uint64
+	// running is the callback running on the callback goroutine, if any.
+	running atomic.Pointer[runningCallback]
+
+	// endErr is what callers still waiting get once the engine ends: an
+	// error matching ErrNotStarted after Stop, ErrClosed after Close.
+	// Written before stop is closed; read after stop or done is closed.
+	endErr error
 }
 
 // waiter is one capture call waiting for a frame.
@@ -368,7 +375,7 @@ func (e *engine) queue(s *slot) {
 }
 
 func (e *engine) shutdown() {
-	err := fmt.Errorf("picam: camera %s stopped: %w", e.c.id, ErrNotStarted)
+	err := e.endErr
 	for _, w := range e.waiting {
 		e.deliver1(w, result{err: err})
 	}
@@ -437,10 +444,7 @@ func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs [
 func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
 	e := c.eng.Load()
 	if e == nil {
-		if c.isClosed() {
-			return nil, c.errClosed("capture from")
-		}
-		return nil, fmt.Errorf("picam: capture from %s: %w", c.id, ErrNotStarted)
+		return nil, c.errNotRunning("capture from")
 	}
 	w := &waiter{ch: make(chan result, 1)}
 	for _, o := range opts {
@@ -451,7 +455,7 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 	select {
 	case e.reqs <- w:
 	case <-e.done:
-		return nil, fmt.Errorf("picam: capture from %s: %w", c.id, ErrNotStarted)
+		return nil, e.endErr
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
