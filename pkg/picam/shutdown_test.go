@@ -15,7 +15,7 @@ type stuckCallback struct {
 	started chan uint32   // the frame's sequence, once running
 	block   chan struct{} // closed by unblock to let it return
 	unblock func()
-	read    chan int      // non-zero bytes it read from its frame afterwards
+	read    chan int // non-zero bytes it read from its frame afterwards
 	once    bool
 }
 
