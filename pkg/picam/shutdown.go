@@ -130,6 +130,10 @@ func (c *Camera) waitCallbacks(ctx context.Context, stopped []*engine) error {
 			return e.stuck(ctx)
 		}
 	}
+	// Forget the engines waited for, so that stopped does not grow.
+	c.mu.Lock()
+	c.stopped = slices.DeleteFunc(c.stopped, (*engine).callbacksEnded)
+	c.mu.Unlock()
 	return nil
 }
 
