@@ -143,6 +143,9 @@ func (e *engine) completed(r *libcamera.Request) {
 	}
 	e.queued--
 	if !s.frameOK() {
+		if err := r.Err(); err != nil {
+			e.c.log.Error("picam: a completion could not be copied; frame dropped", "camera", e.c.id, "error", err)
+		}
 		e.c.dropped.Add(1)
 		e.requeue(s)
 		return
