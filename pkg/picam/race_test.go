@@ -49,3 +49,40 @@ func TestStreamExpiringContextRace(t *testing.T) {
 	}
 	done()
 }
+
+// TestExpiringContextsRace runs every other call that registers work on a
+// context (jobs, with their AfterFunc; Process; capture waits) with
+// contexts that expire while the call sets up, under -race (the audit of
+// issue 10 item 2).
+func TestExpiringContextsRace(t *testing.T) {
+	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48})
+	r := capture(t, c)
+	r.Release()
+	var got int
+	for i := range 300 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%20)*time.Microsecond)
+		j := c.CaptureRequestAsync(ctx)
+		if r, err := j.Wait(context.Background()); err == nil {
+			got++
+			r.Release()
+		}
+		if r, err := c.CaptureRequest(ctx); err == nil {
+			got++
+			r.Release()
+		}
+		for _, err := range Process(ctx, c, ProcessOptions{Workers: 1}, func(context.Context, *CompletedRequest) (int, error) { return 0, nil }) {
+			if err != nil {
+				break
+			}
+			got++
+		}
+		cancel()
+	}
+	t.Logf("%d frames before their context expired", got)
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Stats(); st.Held != 0 {
+		t.Errorf("Held = %d after Stop, want 0", st.Held)
+	}
+}
