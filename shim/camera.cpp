@@ -356,14 +356,13 @@ void picam_camera_free(picam_camera *c)
 	if (!c)
 		return;
 	// Each step guarded on its own, so that an exception in one does not
-	// skip the next. If the camera could not be stopped and disconnected,
-	// libcamera may still complete its requests into c: then c (and its
-	// share of the manager) is leaked rather than freed under libcamera.
+	// skip the next. If stopping or disconnecting threw, libcamera may
+	// still complete requests into c: then c (and its share of the
+	// manager) is leaked rather than freed under libcamera's feet. A stop
+	// that returns an error (a camera gone) is freed as before.
 	int stopped = picam::guarded(nullptr, "free camera", [&]() -> int {
 		std::lock_guard<std::mutex> lock(c->mu);
-		int ret = stopLocked(c, nullptr);
-		if (ret < 0)
-			return ret;
+		stopLocked(c, nullptr);
 		if (c->state != CameraState::Available) {
 			dropConfiguration(c, nullptr);
 			c->camera->release();
