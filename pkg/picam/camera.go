@@ -242,9 +242,11 @@ func (c *Camera) SensorResolution() Size {
 }
 
 // Close stops the camera and releases it and everything it holds. Requests
-// the application still holds stay readable until released. Closing twice
-// is harmless. Callers waiting for a frame (capture calls, streams, Frames
-// and Process loops, jobs) get an error matching [ErrClosed].
+// the application still holds stay readable until released. Callers
+// waiting for a frame (capture calls, streams, Frames and Process loops,
+// jobs) get an error matching [ErrClosed]. Closing twice is harmless: the
+// second Close returns nil, unless a callback that made the first one fail
+// still runs, which it waits for again.
 //
 // When Close returns nil, no goroutine of the camera runs any more: the
 // capture engine, the callback goroutine (Close waits for a callback
