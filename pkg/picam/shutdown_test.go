@@ -172,6 +172,9 @@ func testStuckCallback(t *testing.T, where, call string) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the callback did not finish reading its frame; panics: %d", c.Stats().CallbackPanics)
 	}
+	// Its goroutine ends by itself once it returned; what follows then
+	// waits for nothing, whatever the machine's load.
+	callbacksEnded(t, c)
 	if call == "Stop" || call == "SwitchMode" {
 		// The camera works again once the callback returned.
 		if call == "SwitchMode" {
@@ -193,4 +196,19 @@ func testStuckCallback(t *testing.T, where, call string) {
 		t.Errorf("Close after the callback returned = %v, want nil", err)
 	}
 	done()
+}
+
+// callbacksEnded waits until every callback goroutine of the camera's
+// stopped engines has ended.
+func callbacksEnded(t *testing.T, c *Camera) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		n := len(c.pendingCallbacks())
+		c.mu.Unlock()
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("a callback goroutine did not end after its callback returned")
 }
