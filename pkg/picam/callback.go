@@ -171,14 +171,27 @@ func (e *engine) runCallback(where string, cb *callback, s *slot) {
 	s.ref()
 	r := newCompletedFrom(&handle{s: s, label: where}, nil)
 	defer r.Release()
-	e.running.Store(&runningCallback{cb: cb, where: where, seq: s.req.Sequence(), since: time.Now()})
-	defer e.running.Store(nil)
+	e.setRunning(runningCallback{cb: cb, where: where, seq: s.req.Sequence(), since: time.Now()})
+	defer e.setRunning(runningCallback{})
 	defer func() {
 		if v := recover(); v != nil {
 			c.reportPanic(&PanicError{Camera: c.id, Where: where, Sequence: s.req.Sequence(), Value: v, Stack: debug.Stack()})
 		}
 	}()
 	cb.fn(r)
+}
+
+func (e *engine) setRunning(run runningCallback) {
+	e.runMu.Lock()
+	e.running = run
+	e.runMu.Unlock()
+}
+
+// runningNow returns the callback running now; its cb is nil if none is.
+func (e *engine) runningNow() runningCallback {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	return e.running
 }
 
 func (c *Camera) reportPanic(err *PanicError) {

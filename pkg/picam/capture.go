@@ -6,6 +6,7 @@ import (
 	"image"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -58,8 +59,11 @@ type engine struct {
 	// itself.
 	cbDone chan struct{}
 	cbGoid atomic.Uint64
-	// running is the callback running on the callback goroutine, if any.
-	running atomic.Pointer[runningCallback]
+	// running is the callback running on the callback goroutine (its cb
+	// is nil between callbacks); kept in place, without an allocation per
+	// frame.
+	runMu   sync.Mutex
+	running runningCallback
 
 	// endErr is what callers still waiting get once the engine ends: an
 	// error matching ErrNotStarted after Stop, ErrClosed after Close.

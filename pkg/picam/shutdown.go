@@ -140,7 +140,7 @@ func (c *Camera) waitCallbacks(ctx context.Context, stopped []*engine) error {
 // stuck describes the callback that keeps e's callback goroutine running.
 func (e *engine) stuck(ctx context.Context) error {
 	err := &CallbackStuckError{Camera: e.c.id, Where: "callback goroutine", err: context.Cause(ctx)}
-	if run := e.running.Load(); run != nil {
+	if run := e.runningNow(); run.cb != nil {
 		err.Where, err.Sequence, err.SetAt = run.where, run.seq, run.cb.site()
 		err.Running = time.Since(run.since)
 	}
