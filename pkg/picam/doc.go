@@ -86,11 +86,22 @@
 // a [*StallError] (matching [ErrStalled]) after [Options.StallTimeout],
 // naming the requests the application still holds.
 //
+// A callback that never returns cannot hang shutdown: [Camera.Close],
+// [Camera.Stop] and [Camera.SwitchMode] wait for it at most
+// [Options.ShutdownTimeout] ([DefaultShutdownTimeout], 5 s), and
+// [Camera.Shutdown] as long as its context allows; then they return a
+// [*CallbackStuckError] (matching [ErrCallbackStuck]) naming the callback,
+// where it was set and the frame it holds. The camera is stopped or closed
+// all the same; the stuck callback's frame stays valid until it returns.
+// Calls waiting for frames when the camera closes fail with [ErrClosed]
+// (with [ErrNotStarted] when it stops).
+//
 // # Controls and metadata
 //
 // [Controls] has typed fields for the common controls and ByName for any
 // other; [Camera.SetControls] checks them against the camera's limits
-// (a [*ControlError] says which control and what the camera accepts) and
+// (a [*ControlError] says which control and what the camera accepts;
+// NaN, infinite and negative values are refused whatever the camera) and
 // applies them to the next request queued. It returns a [ControlsID];
 // [CompletedRequest.ControlsID] tells which frames were queued with it, so
 // settings can be matched to frames. [Metadata] has typed accessors
