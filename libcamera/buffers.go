@@ -169,7 +169,7 @@ type FrameBuffer struct {
 // contents then mean nothing; copy what must outlive the buffer. See
 // [ReservedAddressSpace] and docs/frame-views.md.
 type Plane struct {
-	FD     int // a descriptor of the buffer's memory, owned by the FrameBuffer
+	FD     int // a descriptor of the buffer's memory, owned by the FrameBuffer and closed when it is freed
 	Offset uint32
 	Length uint32
 	Data   []byte
@@ -305,11 +305,13 @@ func mapBuffer(c *Camera, s *Stream, i int) (*FrameBuffer, error) {
 	return b, nil
 }
 
-// unmap drops the buffer's own hold on its mappings.
+// unmap drops the buffer's own hold on its mappings. The planes stay: a
+// request that still holds the buffer keeps its mappings alive and must
+// still show its frame (a held request read after Close), and once the
+// last hold goes their memory is zero pages, never a hole.
 func (b *FrameBuffer) unmap() {
 	for _, m := range b.maps {
 		m.unref()
 	}
 	b.maps = nil
-	b.planes = nil
 }

@@ -503,3 +503,35 @@ func runSelf(t *testing.T, run string, env []string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// A request still held when its camera closes keeps its frame: Frame gives
+// the planes it had before Close, with the same pixels, not an empty frame.
+func TestHeldRequestFrameAfterClose(t *testing.T) {
+	withCheckedViews(t, false)
+	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+	r := capture(t, c)
+	before, err := r.Frame(Main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]byte(nil), before.Planes[0]...)
+	if byteSum(want) == 0 {
+		t.Fatal("captured frame is all zeros")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := r.Frame(Main)
+	if err != nil {
+		t.Fatalf("Frame of a held request after Close: %v", err)
+	}
+	if len(after.Planes) != len(before.Planes) {
+		t.Fatalf("after Close the frame has %d planes, want %d", len(after.Planes), len(before.Planes))
+	}
+	if !bytes.Equal(after.Planes[0], want) {
+		t.Fatal("after Close the held frame's Y plane differs from what was captured")
+	}
+	if err := r.Release(); err != nil && !errors.Is(err, ErrClosed) {
+		t.Fatalf("Release after Close: %v, want nil or ErrClosed", err)
+	}
+}
