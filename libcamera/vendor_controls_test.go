@@ -210,4 +210,3 @@ func mustCatalog(t *testing.T) *idMap {
 	}
 	return maps[0]
 }
-
