@@ -168,16 +168,18 @@ build() {
 	file_type "${names[@]}"
 }
 
-# What each binary is: machine and dynamic loader, from its ELF headers.
+# What each binary is: machine, dynamic loader and the libcamera soname it
+# needs (the one the Pi must have), from its ELF headers.
 file_type() {
 	local f readelf=readelf
 	command -v "$triplet-readelf" >/dev/null && readelf=$triplet-readelf
 	command -v "$readelf" >/dev/null || return 0
 	for f; do
 		[ -f "$f" ] || continue
-		printf 'cross: %s: %s bytes, %s, %s\n' "$f" "$(stat -c %s "$f")" \
+		printf 'cross: %s: %s bytes, %s, %s, needs %s\n' "$f" "$(stat -c %s "$f")" \
 			"$("$readelf" -h "$f" | sed -n 's/^ *Machine: *//p')" \
-			"$("$readelf" -l "$f" | grep -o 'interpreter: [^]]*' || echo 'static')" >&2
+			"$("$readelf" -l "$f" | grep -o 'interpreter: [^]]*' || echo 'static')" \
+			"$("$readelf" -d "$f" | grep -o 'libcamera\.so\.[0-9.]*' | head -n1 || echo 'no libcamera')" >&2
 	done
 }
 

@@ -177,6 +177,7 @@ cross() {
 	cd "$here"
 	exec unshare --mount --propagation private -- /usr/bin/env \
 		CROSS_PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" LD_LIBRARY_PATH="$prefix/lib" ARCH="$arch" \
+		PICAMGO_EXPECT_RPI_CONTROLS=1 \
 		/bin/bash -c 'set -e; yaml=$1/share/libcamera/pipeline/virtual/virtual.yaml; shift
 			mkdir -p "$(dirname "$yaml")" && touch "$yaml"
 			mount --bind testdata/virtual.yaml "$yaml"

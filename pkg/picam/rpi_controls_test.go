@@ -2,6 +2,7 @@ package picam
 
 import (
 	"errors"
+	"os"
 	"testing"
 
 	"github.com/picamgo/picamgo/libcamera"
@@ -20,6 +21,9 @@ func TestRaspberryPiTypedControls(t *testing.T) {
 		var ce *ControlError
 		if !errors.As(err, &ce) || ce.Name != "ScalerCrops" || ce.Reason != "no control has this name" {
 			t.Fatalf("SetControls(rpi controls) on libcamera %s = %v, want a ControlError for ScalerCrops", libcamera.Version(), err)
+		}
+		if os.Getenv("PICAMGO_EXPECT_RPI_CONTROLS") == "1" {
+			t.Fatalf("PICAMGO_EXPECT_RPI_CONTROLS=1, but libcamera %s declares no rpi::SyncMode", libcamera.BuildVersion())
 		}
 		t.Skipf("libcamera %s declares no rpi:: controls (not Raspberry Pi's fork)", libcamera.BuildVersion())
 	}
