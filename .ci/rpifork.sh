@@ -7,6 +7,8 @@
 #   .ci/rpifork.sh install TARBALL ARCH PREFIX LIBDIR
 #                                         build and install into this system (Dockerfile.cross)
 #   .ci/rpifork.sh tarball FLAVOR         print the tarball FLAVOR stands for
+#   .ci/rpifork.sh userland               install the host's own OpenCV (for the nested
+#                                         modules) where missing
 #   .ci/rpifork.sh cross ARCH FLAVOR STEP [OUTDIR]
 #                                         `.ci/cross.sh STEP` (build or test) on this
 #                                         host against FLAVOR cross-built for ARCH:
@@ -184,8 +186,19 @@ cross() {
 			exec .ci/cross.sh "$@"' sh "$prefix" "$@"
 }
 
+# The nested modules need OpenCV: the tests take the host's own, as a
+# Raspberry Pi OS 12 user would (bookworm: 4.6), so that .ci/gotest.sh judges
+# that version rather than skipping for want of any.
+userland() {
+	dpkg-query -W -f '${Status}' libopencv-dev 2>/dev/null | grep -q 'install ok installed' && return 0
+	echo "rpifork: apt-get install libopencv-dev" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopencv-dev >/dev/null
+}
+
 case "${1:-}" in
 cross) shift; cross "$@" ;;
+userland) userland ;;
 prefix) shift; prefix_for "$@" ;;
 install) shift; [ $# -eq 4 ] || die "install TARBALL ARCH PREFIX LIBDIR"; build "$@" ;;
 tarball) shift; tarball_for "$@" ;;

@@ -127,6 +127,7 @@ libcamera_key() {
 run_fork() {
 	local prefix
 	prefix=$("$here/.ci/rpifork.sh" prefix "$flavor")
+	"$here/.ci/rpifork.sh" userland
 	export PKG_CONFIG_PATH=$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 	export LD_LIBRARY_PATH=$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 	virtual_yaml=$prefix/share/libcamera/pipeline/virtual/virtual.yaml
