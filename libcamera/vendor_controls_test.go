@@ -100,7 +100,7 @@ func sampleValue(id *ControlID) any {
 		case ControlTypeUint16:
 			xs = append(xs, uint16(60000+k))
 		case ControlTypeUint32:
-			xs = append(xs, uint32(4000000000+k))
+			xs = append(xs, uint32(4000000000)+uint32(k))
 		case ControlTypeInt32:
 			xs = append(xs, int32(-1000*k))
 		case ControlTypeInt64:
