@@ -169,7 +169,8 @@ cross() {
 	prefix=$(prefix_for "$flavor" "$arch")
 	case "$arch" in arm64) qemu=qemu-aarch64 ;; armhf) qemu=qemu-arm ;; *) die "cross: ARCH arm64 or armhf" ;; esac
 	if [ "$1" = test ] && ! command -v "$qemu" >/dev/null; then
-		apt-get install -y -qq --no-install-recommends qemu-user >/dev/null
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-user >/dev/null
 	fi
 	echo "rpifork: Raspberry Pi's libcamera $(PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig pkg-config --modversion libcamera)" \
 		"for $arch from $prefix" >&2
