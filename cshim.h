@@ -148,6 +148,9 @@ int picam_camera_open(picam_manager *m, int index, picam_completion_fn fn, void 
 		      picam_camera **out, picam_error *err);
 /* Stops, frees requests and buffers, releases and drops the camera. */
 void picam_camera_free(picam_camera *c);
+/* Fault injection for tests: the camera's next n completions fail as if the
+ * shim ran out of memory while copying them (see picam_completion.error). */
+int picam_camera_fail_completions(picam_camera *c, int n);
 
 const char *picam_camera_id(picam_camera *c);
 /* Properties as a control list; ids are property ids. */
@@ -292,7 +295,10 @@ typedef struct picam_completion {
 	uint32_t sequence; /* request sequence */
 	uint64_t sensor_timestamp; /* SensorTimestamp metadata, 0 if absent */
 	uint32_t num_buffers;
-	uint32_t reserved;
+	/* 0, or a negative errno when the shim could not copy the completion
+	 * (-ENOMEM): status is then PICAM_REQUEST_CANCELLED and the metadata
+	 * empty; the request is back and may be reused. */
+	int32_t error;
 	picam_buffer_result buffers[PICAM_MAX_STREAMS];
 	const uint8_t *metadata; /* encoded control list */
 	uint32_t metadata_len;

@@ -7,8 +7,8 @@
 #   .ci/rpifork.sh install TARBALL ARCH PREFIX LIBDIR
 #                                         build and install into this system (Dockerfile.cross)
 #   .ci/rpifork.sh tarball FLAVOR         print the tarball FLAVOR stands for
-#   .ci/rpifork.sh userland               install the host's own OpenCV (for the nested
-#                                         modules) where missing
+#   .ci/rpifork.sh userland               install the host's own OpenCV and FFmpeg (for
+#                                         the nested modules) where missing
 #   .ci/rpifork.sh cross ARCH FLAVOR STEP [OUTDIR]
 #                                         `.ci/cross.sh STEP` (build or test) on this
 #                                         host against FLAVOR cross-built for ARCH:
@@ -187,14 +187,19 @@ cross() {
 			exec .ci/cross.sh "$@"' sh "$prefix" "$@"
 }
 
-# The nested modules need OpenCV: the tests take the host's own, as a
-# Raspberry Pi OS 12 user would (bookworm: 4.6), so that .ci/gotest.sh judges
-# that version rather than skipping for want of any.
+# The nested modules need OpenCV (gocv) and FFmpeg with TurboJPEG
+# (pkg/video): the tests take the host's own, as a Raspberry Pi OS 12 user
+# would (bookworm: OpenCV 4.6, FFmpeg 5.1), so that .ci/gotest.sh judges those
+# versions rather than skipping for want of any.
 userland() {
-	dpkg-query -W -f '${Status}' libopencv-dev 2>/dev/null | grep -q 'install ok installed' && return 0
-	echo "rpifork: apt-get install libopencv-dev" >&2
+	local want=(libopencv-dev libavcodec-dev libavformat-dev libavutil-dev libturbojpeg0-dev) missing=() p
+	for p in "${want[@]}"; do
+		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	echo "rpifork: apt-get install ${missing[*]}" >&2
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopencv-dev >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 case "${1:-}" in

@@ -22,8 +22,10 @@ packages="libcamera-dev pkg-config g++ ca-certificates"
 extra=""
 
 case "$flavor" in
-# OpenCV (for gocv, pkg/picamcv) only in the main root: about +1.3 GB.
-0.7) backports=1 extra="libopencv-dev" ;;
+# OpenCV (for gocv, pkg/picamcv) and FFmpeg + TurboJPEG (pkg/video, with the
+# ffmpeg/ffprobe CLI its tests decode with, and a headless Chromium that loads
+# its example page) only in the main root: about +1.8 GB.
+0.7) backports=1 extra="libopencv-dev libavcodec-dev libavformat-dev libavutil-dev libturbojpeg0-dev ffmpeg chromium-headless-shell" ;;
 0.4) backports=0 ;;
 rpi-*) backports=0 ;; # no root: see run_fork
 *) echo "testroot: unknown libcamera flavor '$flavor' (want 0.7, 0.4, rpi-0.5 or rpi-0.7)" >&2; exit 2 ;;

@@ -159,8 +159,15 @@ type FrameBuffer struct {
 }
 
 // Plane is one plane of a frame buffer. Data is the plane's memory itself,
-// not a copy: it shows each new frame the buffer receives, and is valid until
-// the buffer is freed and no request holds it.
+// not a copy: it shows each new frame the buffer receives, and holds the
+// buffer's frames until the buffer is freed and no request holds it.
+//
+// Data never becomes invalid memory: once the buffer is gone (freed,
+// reconfigured, its camera or Manager closed), its pages are replaced by
+// zero pages, so a stale Data reads zeros (or, once the address range is
+// reused for a later buffer, that buffer's frames) and never faults. Its
+// contents then mean nothing; copy what must outlive the buffer. See
+// [ReservedAddressSpace] and docs/frame-views.md.
 type Plane struct {
 	FD     int // a descriptor of the buffer's memory, owned by the FrameBuffer
 	Offset uint32
@@ -220,10 +227,11 @@ type FrameMetadata struct {
 }
 
 // mapping is one mmap of a buffer's memory, shared by the planes on it and
-// unmapped when its last holder lets go.
+// replaced by zero pages when its last holder lets go (see span).
 type mapping struct {
 	fd   int
 	data []byte
+	span span
 	refs atomic.Int32
 }
 
@@ -231,7 +239,7 @@ func (m *mapping) ref() { m.refs.Add(1) }
 
 func (m *mapping) unref() {
 	if m.refs.Add(-1) == 0 {
-		syscall.Munmap(m.data)
+		retire(m.span, len(m.data))
 		syscall.Close(m.fd)
 		mappings.Add(-1)
 	}
@@ -240,7 +248,10 @@ func (m *mapping) unref() {
 // mappings counts live mappings, for leak tests.
 var mappings atomic.Int64
 
-// LiveMappings returns how many buffer mappings the process holds.
+// LiveMappings returns how many buffer mappings the process holds: buffers
+// whose memory is mapped, each holding a descriptor. It goes back down as
+// buffers are freed; the address space their views keep (zero pages, no
+// descriptor) is counted apart, by [ReservedAddressSpace].
 func LiveMappings() int64 { return mappings.Load() }
 
 // mapBuffer maps each distinct descriptor of buffer i once, covering its planes.
@@ -276,12 +287,12 @@ func mapBuffer(c *Camera, s *Stream, i int) (*FrameBuffer, error) {
 			}
 			syscall.CloseOnExec(dup)
 			size := int(ends[fd])
-			data, err := syscall.Mmap(dup, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+			data, sp, err := mapShared(dup, size)
 			if err != nil {
 				syscall.Close(dup)
 				return fail(fmt.Errorf("libcamera: map buffer %d of %v (%d bytes): %w", i, s, size, err))
 			}
-			m = &mapping{fd: dup, data: data}
+			m = &mapping{fd: dup, data: data, span: sp}
 			m.refs.Store(1)
 			mappings.Add(1)
 			byFD[fd] = m

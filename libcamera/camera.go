@@ -344,6 +344,17 @@ func (c *Camera) doorbell() (*doorbell, error) {
 	return b, nil
 }
 
+// failCompletions makes the camera's next n completions fail in the shim
+// as an allocation failure would, for tests of that path.
+func (c *Camera) failCompletions(n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.errClosed("Camera.failCompletions")
+	}
+	return newError("Camera.failCompletions", int(C.picam_camera_fail_completions(c.h, C.int(n))), "bad argument")
+}
+
 // LostCompletions counts completions that could not be delivered; it is zero
 // unless the binding itself is broken. Tests check it.
 func (c *Camera) LostCompletions() uint64 { return c.lost.Load() }

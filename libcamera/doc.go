@@ -32,8 +32,15 @@
 // moment its completed request is received and the moment
 // the request is queued again. Mappings are reference-counted: a request
 // still held after its camera, allocator or manager is closed keeps its
-// buffers mapped until the request is freed or collected, so a stale view
-// never faults.
+// buffers mapped until the request is freed or collected.
+//
+// A view never faults, even after that: when a buffer goes, its pages are
+// replaced in place by zero pages rather than unmapped, so a stale
+// Plane.Data reads zeros (and its writes go to private memory). The address
+// range is kept and reused for a later buffer that fits, whose frames a
+// stale view then shows; [ReservedAddressSpace] reports what is kept (zero
+// pages cost address space, not memory). docs/frame-views.md has the
+// reasons and figures.
 //
 // Buffers come from libcamera's own allocator, a dma-heap (/dev/dma_heap, as
 // on a Raspberry Pi 5) or memfd (which libcamera's virtual camera accepts),

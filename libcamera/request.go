@@ -57,6 +57,7 @@ type Request struct {
 	enc      []byte
 
 	status    RequestStatus
+	err       int32 // the completion record's error: 0, or a negative errno
 	sequence  uint32
 	timestamp uint64
 	metadata  []byte
@@ -68,6 +69,17 @@ func (r *Request) Cookie() uint64 { return r.cookie }
 
 // Status returns the request's status.
 func (r *Request) Status() RequestStatus { return r.status }
+
+// Err returns why the binding could not copy the request's completion on
+// libcamera's thread (an allocation failure), or nil. Such a request comes
+// back cancelled and without metadata, so that its buffers are not lost;
+// it may be reused and queued again.
+func (r *Request) Err() error {
+	if r.err == 0 {
+		return nil
+	}
+	return newError("Request.Complete", int(r.err), "the binding could not copy the completed request")
+}
 
 // Sequence returns libcamera's request sequence number, counting from 0 at
 // each start.
@@ -221,6 +233,7 @@ func (r *Request) detach() { r.h = nil }
 // complete copies the shim's completion record; on libcamera's thread.
 func (r *Request) complete(rec *C.picam_completion) {
 	r.status = RequestStatus(rec.status)
+	r.err = int32(rec.error)
 	r.sequence = uint32(rec.sequence)
 	r.timestamp = uint64(rec.sensor_timestamp)
 	for i := range int(rec.num_buffers) {

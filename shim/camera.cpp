@@ -34,17 +34,12 @@ int picam_camera::streamIndex(const Stream *s) const
 	}
 }
 
-// On libcamera's thread. Copies what Go needs into the request's own record
-// (no allocation once the metadata buffer has grown) and tells Go the slot.
-// It takes no lock: stop() holds the camera's lock while this runs.
-void picam_camera::requestCompleted(Request *request)
+// Copies what Go needs from a completed request into its record. It may
+// throw (bad_alloc while the metadata buffer grows): requestCompleted
+// catches that.
+void picam_camera::fillCompletion(picam_request *r, Request *request)
 {
-	auto *r = reinterpret_cast<picam_request *>(request->cookie());
-	if (!r || r->camera != this)
-		return; // another handle's request on the same camera
-
 	picam_completion &c = r->completion;
-	c.cookie = r->cookie;
 	c.status = request->status() == Request::RequestCancelled ? PICAM_REQUEST_CANCELLED
 		   : request->status() == Request::RequestComplete ? PICAM_REQUEST_COMPLETE
 								    : PICAM_REQUEST_PENDING;
@@ -85,14 +80,52 @@ void picam_camera::requestCompleted(Request *request)
 	}
 	c.num_buffers = n;
 
+	if (failNext.load(std::memory_order_relaxed) > 0 && failNext.fetch_sub(1) > 0)
+		throw std::bad_alloc(); // picam_camera_fail_completions: as if the buffer could not grow
 	r->metadata.clear();
 	picam::Writer w(r->metadata);
 	picam::encodeList(w, md);
 	c.metadata = r->metadata.data();
 	c.metadata_len = uint32_t(r->metadata.size());
 	c.metadata_count = uint32_t(md.size());
+}
 
-	picam::syncForCpu(r, true);
+// On libcamera's thread. Copies what Go needs into the request's own record
+// (no allocation once the metadata buffer has grown) and tells Go the slot.
+// It takes no lock: stop() holds the camera's lock while this runs.
+//
+// No exception may leave it: it would end libcamera's thread (and the
+// process) in std::terminate. A copy that fails still completes the request
+// for Go, as cancelled, with the error in the record's error field and no
+// metadata, so that the Go side gives its buffers back and counts a dropped
+// frame instead of waiting for a request that never comes back.
+void picam_camera::requestCompleted(Request *request) noexcept
+{
+	auto *r = reinterpret_cast<picam_request *>(request->cookie());
+	if (!r || r->camera != this)
+		return; // another handle's request on the same camera
+
+	picam_completion &c = r->completion;
+	c.cookie = r->cookie;
+	c.error = 0;
+	try {
+		fillCompletion(r, request);
+	} catch (const std::bad_alloc &) {
+		c.error = -ENOMEM;
+	} catch (...) {
+		c.error = -EIO;
+	}
+	if (c.error) {
+		c.status = PICAM_REQUEST_CANCELLED;
+		c.metadata = nullptr;
+		c.metadata_len = 0;
+		c.metadata_count = 0;
+	}
+	try {
+		picam::syncForCpu(r, true);
+	} catch (...) {
+		// Best effort, as syncForCpu's ioctls are: caches stay as they were.
+	}
 	r->state.store(RequestState::Completed, std::memory_order_release);
 	queued.fetch_sub(1, std::memory_order_acq_rel);
 	if (fn)
@@ -322,26 +355,45 @@ void picam_camera_free(picam_camera *c)
 {
 	if (!c)
 		return;
-	picam::guarded(nullptr, "free camera", [&]() -> int {
-		{
-			std::lock_guard<std::mutex> lock(c->mu);
-			stopLocked(c, nullptr);
-			if (c->state != CameraState::Available) {
-				dropConfiguration(c, nullptr);
-				c->camera->release();
-				c->state = CameraState::Available;
-			} else {
-				for (auto *r : c->slots)
-					if (r)
-						picam_request_free_locked(r, nullptr);
-			}
+	// Each step guarded on its own, so that an exception in one does not
+	// skip the next. If stopping or disconnecting threw, libcamera may
+	// still complete requests into c: then c (and its share of the
+	// manager) is leaked rather than freed under libcamera's feet. A stop
+	// that returns an error (a camera gone) is freed as before.
+	int stopped = picam::guarded(nullptr, "free camera", [&]() -> int {
+		std::lock_guard<std::mutex> lock(c->mu);
+		stopLocked(c, nullptr);
+		if (c->state != CameraState::Available) {
+			dropConfiguration(c, nullptr);
+			c->camera->release();
+			c->state = CameraState::Available;
+		} else {
+			for (auto *r : c->slots)
+				if (r)
+					picam_request_free_locked(r, nullptr);
 		}
+		return 0;
+	});
+	int disconnected = picam::guarded(nullptr, "free camera", [&]() -> int {
 		c->camera->requestCompleted.disconnect(c);
 		return 0;
 	});
-	c->camera.reset();
-	delete c;
+	if (stopped < 0 || disconnected < 0)
+		return;
+	picam::guarded(nullptr, "free camera", [&]() -> int {
+		c->camera.reset();
+		delete c;
+		return 0;
+	});
 	picam::managerUnref();
+}
+
+int picam_camera_fail_completions(picam_camera *c, int n)
+{
+	if (!c || n < 0)
+		return -EINVAL;
+	c->failNext.store(n);
+	return 0;
 }
 
 } // extern "C"

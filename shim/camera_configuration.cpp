@@ -143,12 +143,14 @@ int picam_config_orientation(picam_config *cfg)
 
 int picam_config_set_orientation(picam_config *cfg, int orientation, picam_error *err)
 {
-	if (!cfg)
-		return picam::fail(err, -EINVAL, "orientation: no configuration");
-	if (orientation < 1 || orientation > 8)
-		return picam::fail(err, -EINVAL, "orientation %d: want 1..8 (EXIF)", orientation);
-	cfg->config->orientation = Orientation(orientation);
-	return 0;
+	return picam::guarded(err, "orientation", [&]() -> int {
+		if (!cfg)
+			return picam::fail(err, -EINVAL, "orientation: no configuration");
+		if (orientation < 1 || orientation > 8)
+			return picam::fail(err, -EINVAL, "orientation %d: want 1..8 (EXIF)", orientation);
+		cfg->config->orientation = Orientation(orientation);
+		return 0;
+	});
 }
 
 int picam_config_set_sensor(picam_config *cfg, uint32_t bit_depth, uint32_t width, uint32_t height,

@@ -25,15 +25,21 @@ CameraManager *managerRef(picam_error *err, int *ret)
 	return manager;
 }
 
-void managerUnref()
+void managerUnref() noexcept
 {
-	std::lock_guard<std::mutex> lock(managerMu);
-	if (managerRefs <= 0)
-		return;
-	if (--managerRefs == 0) {
-		manager->stop();
-		delete manager;
-		manager = nullptr;
+	try {
+		std::lock_guard<std::mutex> lock(managerMu);
+		if (managerRefs <= 0)
+			return;
+		if (--managerRefs == 0) {
+			CameraManager *cm = manager;
+			manager = nullptr;
+			cm->stop();
+			delete cm;
+		}
+	} catch (...) {
+		// Nothing to report it to: the manager stays (stopped or not),
+		// which only costs memory; a later managerRef starts a new one.
 	}
 }
 

@@ -268,22 +268,26 @@ int picam_camera_alloc_buffers(picam_camera *c, int stream, int allocator, picam
 
 int picam_camera_buffer_allocator(picam_camera *c, int stream)
 {
-	if (!c)
-		return -EINVAL;
-	std::lock_guard<std::mutex> lock(c->mu);
-	if (checkStream(c, stream, nullptr) < 0)
-		return -EINVAL;
-	return c->buffers[stream].allocator;
+	return picam::guarded(nullptr, "buffer allocator", [&]() -> int {
+		if (!c)
+			return -EINVAL;
+		std::lock_guard<std::mutex> lock(c->mu);
+		if (checkStream(c, stream, nullptr) < 0)
+			return -EINVAL;
+		return c->buffers[stream].allocator;
+	});
 }
 
 int picam_camera_buffer_count(picam_camera *c, int stream)
 {
-	if (!c)
-		return -EINVAL;
-	std::lock_guard<std::mutex> lock(c->mu);
-	if (checkStream(c, stream, nullptr) < 0)
-		return -EINVAL;
-	return int(c->buffers[stream].buffers.size());
+	return picam::guarded(nullptr, "buffer count", [&]() -> int {
+		if (!c)
+			return -EINVAL;
+		std::lock_guard<std::mutex> lock(c->mu);
+		if (checkStream(c, stream, nullptr) < 0)
+			return -EINVAL;
+		return int(c->buffers[stream].buffers.size());
+	});
 }
 
 int picam_camera_buffer_planes(picam_camera *c, int stream, int index, picam_plane *planes, int max,

@@ -127,7 +127,8 @@ int decodeControls(const libcamera::ControlInfoMap &info, const uint8_t *data, s
 
 // camera_manager.cpp
 libcamera::CameraManager *managerRef(picam_error *err, int *ret);
-void managerUnref();
+// Never throws: it runs where no error can be reported (freeing).
+void managerUnref() noexcept;
 
 // framebuffer_allocator.cpp
 struct PlaneLayout {
@@ -194,8 +195,10 @@ struct picam_camera {
 	std::vector<picam_stream_buffers> buffers;
 	std::vector<picam_request *> slots; // by slot number; null when free
 	std::atomic<int> queued{ 0 };
+	std::atomic<int> failNext{ 0 }; // completions to fail (picam_camera_fail_completions)
 
-	void requestCompleted(libcamera::Request *request);
+	void requestCompleted(libcamera::Request *request) noexcept;
+	void fillCompletion(picam_request *r, libcamera::Request *request);
 	int streamIndex(const libcamera::Stream *s) const;
 };
 

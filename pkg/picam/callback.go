@@ -7,6 +7,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"time"
+
+	"github.com/picamgo/picamgo/internal/callsite"
 )
 
 // cbQueue is how many frames may wait for the callback goroutine; more
@@ -15,6 +18,28 @@ const cbQueue = 2
 
 // callbackErrors is the capacity of [Camera.CallbackErrors].
 const callbackErrors = 16
+
+// callback is a function set with SetPreCallback or SetPostCallback, with
+// where it was set, so that an error about a callback that does not return
+// can say which one it is.
+type callback struct {
+	fn  func(*CompletedRequest)
+	npc int
+	pcs [16]uintptr
+}
+
+// site describes where the callback was set.
+func (cb *callback) site() string {
+	return callsite.Describe(cb.pcs[:cb.npc], "github.com/picamgo/picamgo/pkg/picam")
+}
+
+// runningCallback is the callback the callback goroutine is running now.
+type runningCallback struct {
+	cb    *callback
+	where string // "pre-callback" or "post-callback"
+	seq   uint32
+	since time.Time
+}
 
 // cbItem is a frame for the callback goroutine, holding one reference.
 type cbItem struct {
@@ -69,6 +94,10 @@ func (e *PanicError) Unwrap() error {
 // (called from a callback, they do not wait for it to return). Stop and
 // Close called elsewhere wait for a running callback to return, so that no
 // callback runs once they returned: a callback must not wait for them.
+//
+// A callback that does not return delays Stop, SwitchMode and Close only
+// up to [Options.ShutdownTimeout]; they then fail with a
+// [*CallbackStuckError] naming it (see [Camera.Shutdown]).
 func (c *Camera) SetPreCallback(fn func(*CompletedRequest)) { setCallback(&c.pre, fn) }
 
 // SetPostCallback sets a function run on every frame after it was handed
@@ -78,14 +107,14 @@ func (c *Camera) SetPreCallback(fn func(*CompletedRequest)) { setCallback(&c.pre
 // [Stats.CallbackSkipped]). nil removes it.
 func (c *Camera) SetPostCallback(fn func(*CompletedRequest)) { setCallback(&c.post, fn) }
 
-func setCallback(p interface {
-	Store(*func(*CompletedRequest))
-}, fn func(*CompletedRequest)) {
+func setCallback(p interface{ Store(*callback) }, fn func(*CompletedRequest)) {
 	if fn == nil {
 		p.Store(nil)
 		return
 	}
-	p.Store(&fn)
+	cb := &callback{fn: fn}
+	cb.npc = runtime.Callers(2, cb.pcs[:])
+	p.Store(cb)
 }
 
 // CallbackErrors returns a channel that receives a [*PanicError] for each
@@ -118,34 +147,51 @@ func (e *engine) callbacks() {
 		}
 		if !stopped {
 			if it.pre {
-				e.c.runCallback("pre-callback", e.c.pre.Load(), it.s)
+				e.runCallback("pre-callback", e.c.pre.Load(), it.s)
 				select {
 				case e.ready <- it.s: // the engine's reference goes back
 					continue
 				case <-e.stop:
 				}
 			} else {
-				e.c.runCallback("post-callback", e.c.post.Load(), it.s)
+				e.runCallback("post-callback", e.c.post.Load(), it.s)
 			}
 		}
 		it.s.unref()
 	}
 }
 
-// runCallback runs fn on the frame in s, recovering a panic.
-func (c *Camera) runCallback(where string, fn *func(*CompletedRequest), s *slot) {
-	if fn == nil {
+// runCallback runs cb on the frame in s, recovering a panic. While it
+// runs, e.running names it for a shutdown that gives up waiting.
+func (e *engine) runCallback(where string, cb *callback, s *slot) {
+	if cb == nil {
 		return
 	}
+	c := e.c
 	s.ref()
 	r := newCompletedFrom(&handle{s: s, label: where}, nil)
 	defer r.Release()
+	e.setRunning(runningCallback{cb: cb, where: where, seq: s.req.Sequence(), since: time.Now()})
+	defer e.setRunning(runningCallback{})
 	defer func() {
 		if v := recover(); v != nil {
 			c.reportPanic(&PanicError{Camera: c.id, Where: where, Sequence: s.req.Sequence(), Value: v, Stack: debug.Stack()})
 		}
 	}()
-	(*fn)(r)
+	cb.fn(r)
+}
+
+func (e *engine) setRunning(run runningCallback) {
+	e.runMu.Lock()
+	e.running = run
+	e.runMu.Unlock()
+}
+
+// runningNow returns the callback running now; its cb is nil if none is.
+func (e *engine) runningNow() runningCallback {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	return e.running
 }
 
 func (c *Camera) reportPanic(err *PanicError) {

@@ -2,6 +2,7 @@ package picam
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -87,6 +88,11 @@ type Options struct {
 	Allocator libcamera.AllocatorKind
 	// JPEGQuality for CaptureFile and Save (1..100); zero means 90, as Picamera2.
 	JPEGQuality int
+	// ShutdownTimeout bounds how long Close, Stop and SwitchMode wait for a
+	// running callback to return before they fail with a
+	// [*CallbackStuckError]; zero means [DefaultShutdownTimeout]. Use
+	// [Camera.Shutdown] to give Close a context instead.
+	ShutdownTimeout time.Duration
 }
 
 // Camera is an open camera, the counterpart of a Picamera2 object. Its
@@ -117,8 +123,12 @@ type Camera struct {
 	jobs    sync.WaitGroup
 
 	// stopped lists engines stopped (with mu held) whose callback
-	// goroutines Stop or Close have not waited for yet; guarded by mu.
+	// goroutines may still run; guarded by mu. See pendingCallbacks.
 	stopped []*engine
+	// closing is set when Close begins, before the engine stops, so that
+	// a call finding no engine fails with ErrClosed rather than
+	// ErrNotStarted.
+	closing atomic.Bool
 
 	// Pending controls for the next queued request.
 	ctrlMu    sync.Mutex
@@ -135,7 +145,7 @@ type Camera struct {
 	// Streams and callbacks (stream.go, callback.go).
 	streamDropped atomic.Uint64
 	withheld      atomic.Uint64
-	pre, post     atomic.Pointer[func(*CompletedRequest)]
+	pre, post     atomic.Pointer[callback]
 	cbSkipped     atomic.Uint64
 	cbPanics      atomic.Uint64
 	cbErrs        chan error
@@ -232,21 +242,29 @@ func (c *Camera) SensorResolution() Size {
 }
 
 // Close stops the camera and releases it and everything it holds. Requests
-// the application still holds stay readable until released. Closing twice
-// is harmless.
+// the application still holds stay readable until released. Callers
+// waiting for a frame (capture calls, streams, Frames and Process loops,
+// jobs) get an error matching [ErrClosed]. Closing twice is harmless: the
+// second Close returns nil, unless a callback that made the first one fail
+// still runs, which it waits for again.
 //
-// When Close returns, no goroutine of the camera runs any more: the capture
-// engine, the callback goroutine (Close waits for a callback running on
-// it to return, unless Close is called from that callback) and the
-// goroutines of asynchronous captures ([Job]s, which fail with
-// [ErrNotStarted]) have ended.
+// When Close returns nil, no goroutine of the camera runs any more: the
+// capture engine, the callback goroutine (Close waits for a callback
+// running on it to return, unless Close is called from that callback) and
+// the goroutines of asynchronous captures ([Job]s) have ended. Close waits
+// for them at most [Options.ShutdownTimeout] ([DefaultShutdownTimeout] by
+// default); a callback that is still running then makes Close return a
+// [*CallbackStuckError] naming it, the camera closed all the same (see
+// [Camera.Shutdown], which takes a context instead).
 func (c *Camera) Close() error {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil
-	}
-	err := c.stopLocked()
+	return c.waitBounded(c.Shutdown)
+}
+
+// closeLocked stops the camera and frees what it holds, without waiting
+// for callbacks or jobs. With mu held, once.
+func (c *Camera) closeLocked() error {
+	c.closing.Store(true) // from now on, calls finding no engine fail with ErrClosed
+	err := c.stopLocked(fmt.Errorf("picam: camera %s closed: %w", c.id, ErrClosed))
 	c.closed = true
 	c.rmu.Lock()
 	c.rclosed = true // no job starts from now on
@@ -255,42 +273,14 @@ func (c *Camera) Close() error {
 	for _, s := range idle {
 		s.req.Free()
 	}
-	// Closing the manager frees the rest; buffers of held requests stay
-	// mapped until those are released.
+	// Closing the manager frees the rest; buffers of held requests (a
+	// running callback's among them) stay mapped until those are released.
 	c.set = nil
 	c.cfg = nil
 	if cerr := c.mgr.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("picam: close %s: %w", c.id, cerr)
 	}
-	stopped := c.takeStopped()
-	c.mu.Unlock()
-	// Without mu, which a callback or a job may be waiting for.
-	waitCallbacks(stopped)
-	c.jobs.Wait()
 	return err
-}
-
-// takeStopped returns the stopped engines whose callback goroutines are
-// still to be waited for. With mu held.
-func (c *Camera) takeStopped() []*engine {
-	s := c.stopped
-	c.stopped = nil
-	return s
-}
-
-// waitCallbacks waits until the callback goroutines of stopped engines have
-// ended, except the caller's own (a callback that stops or closes the
-// camera): that one ends once the callback returns.
-func waitCallbacks(stopped []*engine) {
-	if len(stopped) == 0 {
-		return
-	}
-	me := goid()
-	for _, e := range stopped {
-		if e.cbGoid.Load() != me {
-			<-e.cbDone
-		}
-	}
 }
 
 func drain(ch chan *slot) []*slot {
@@ -630,27 +620,39 @@ func (c *Camera) startLocked() error {
 // Requests the application holds stay valid; their buffers are queued
 // again after Start once released. Stopping a stopped camera does nothing.
 //
-// When Stop returns, the camera's callback goroutine has ended: Stop waits
-// for a callback running on it to return, unless Stop is called from that
-// callback.
+// When Stop returns nil, the camera's callback goroutine has ended: Stop
+// waits for a callback running on it to return, unless Stop is called from
+// that callback. It waits at most [Options.ShutdownTimeout]
+// ([DefaultShutdownTimeout] by default) and then returns a
+// [*CallbackStuckError] naming the callback, the camera stopped all the
+// same; the callback's frame is given back once it returns.
 func (c *Camera) Stop() error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return nil
 	}
-	err := c.stopLocked()
-	stopped := c.takeStopped()
+	err := c.stopLocked(c.errStopped())
+	stopped := c.pendingCallbacks()
 	c.mu.Unlock()
-	waitCallbacks(stopped)
+	if werr := c.waitBounded(func(ctx context.Context) error { return c.waitCallbacks(ctx, stopped) }); werr != nil {
+		return errors.Join(err, werr)
+	}
 	return err
 }
 
-func (c *Camera) stopLocked() error {
+func (c *Camera) errStopped() error {
+	return fmt.Errorf("picam: camera %s stopped: %w", c.id, ErrNotStarted)
+}
+
+// stopLocked stops the engine, if one runs, failing the calls waiting for
+// it with why, and stops libcamera. With mu held.
+func (c *Camera) stopLocked(why error) error {
 	e := c.eng.Load()
 	if e == nil {
 		return nil
 	}
+	e.endErr = why
 	close(e.stop)
 	<-e.done
 	c.eng.Store(nil)
@@ -682,7 +684,10 @@ func (c *Camera) Started() bool { return c.eng.Load() != nil }
 
 // SwitchMode stops the camera if it is started, configures it with cfg and
 // starts it again if it was started. It returns Configure's adjustments.
-// Like Stop, it first waits for a running callback to give its frame back.
+// Like Stop, it first waits for a running callback to give its frame back,
+// as long as Stop would: a callback still running then makes it fail with
+// a [*CallbackStuckError], the camera left stopped in its previous
+// configuration.
 func (c *Camera) SwitchMode(cfg Configuration) ([]Adjustment, error) {
 	c.mu.Lock()
 	if c.closed {
@@ -690,21 +695,23 @@ func (c *Camera) SwitchMode(cfg Configuration) ([]Adjustment, error) {
 		return nil, c.errClosed("switch mode of")
 	}
 	running := c.eng.Load() != nil
-	if err := c.stopLocked(); err != nil {
+	if err := c.stopLocked(c.errStopped()); err != nil {
 		c.mu.Unlock()
 		return nil, err
 	}
 	// A callback may still hold a frame of the old mode: wait for it
 	// without mu, which the callback may need, as Stop does.
-	stopped := c.takeStopped()
+	stopped := c.pendingCallbacks()
 	c.mu.Unlock()
-	waitCallbacks(stopped)
+	if err := c.waitBounded(func(ctx context.Context) error { return c.waitCallbacks(ctx, stopped) }); err != nil {
+		return nil, fmt.Errorf("picam: switch mode of %s: %w", c.id, err)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, c.errClosed("switch mode of")
 	}
-	if err := c.stopLocked(); err != nil { // started again meanwhile
+	if err := c.stopLocked(c.errStopped()); err != nil { // started again meanwhile
 		return nil, err
 	}
 	adj, err := c.configureLocked(cfg)

@@ -6,6 +6,7 @@ import (
 	"image"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -58,6 +59,16 @@ type engine struct {
 	// itself.
 	cbDone chan struct{}
 	cbGoid atomic.Uint64
+	// running is the callback running on the callback goroutine (its cb
+	// is nil between callbacks); kept in place, without an allocation per
+	// frame.
+	runMu   sync.Mutex
+	running runningCallback
+
+	// endErr is what callers still waiting get once the engine ends: an
+	// error matching ErrNotStarted after Stop, ErrClosed after Close.
+	// Written before stop is closed; read after stop or done is closed.
+	endErr error
 }
 
 // waiter is one capture call waiting for a frame.
@@ -136,6 +147,9 @@ func (e *engine) completed(r *libcamera.Request) {
 	}
 	e.queued--
 	if !s.frameOK() {
+		if err := r.Err(); err != nil {
+			e.c.log.Error("picam: a completion could not be copied; frame dropped", "camera", e.c.id, "error", err)
+		}
 		e.c.dropped.Add(1)
 		e.requeue(s)
 		return
@@ -368,7 +382,7 @@ func (e *engine) queue(s *slot) {
 }
 
 func (e *engine) shutdown() {
-	err := fmt.Errorf("picam: camera %s stopped: %w", e.c.id, ErrNotStarted)
+	err := e.endErr
 	for _, w := range e.waiting {
 		e.deliver1(w, result{err: err})
 	}
@@ -437,10 +451,7 @@ func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs [
 func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
 	e := c.eng.Load()
 	if e == nil {
-		if c.isClosed() {
-			return nil, c.errClosed("capture from")
-		}
-		return nil, fmt.Errorf("picam: capture from %s: %w", c.id, ErrNotStarted)
+		return nil, c.errNotRunning("capture from")
 	}
 	w := &waiter{ch: make(chan result, 1)}
 	for _, o := range opts {
@@ -451,7 +462,7 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 	select {
 	case e.reqs <- w:
 	case <-e.done:
-		return nil, fmt.Errorf("picam: capture from %s: %w", c.id, ErrNotStarted)
+		return nil, e.endErr
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

@@ -79,6 +79,7 @@ func (f Frame) conversion() (yccToRGB, error) {
 
 // toRGBA is [ToRGBA] with the Y'CbCr views read by c.
 func toRGBA(img image.Image, c *yccToRGB) *image.RGBA {
+	viewLease(img).check("ToRGBA")
 	b := img.Bounds()
 	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	n, odd := b.Dx(), b.Min.X&1 == 1

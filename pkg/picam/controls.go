@@ -1,6 +1,7 @@
 package picam
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -20,6 +21,14 @@ import (
 // Any other libcamera control goes in ByName, with a value of the control's
 // type (see [libcamera.NewControlValue]; Go ints and float64 are accepted
 // where they fit). Every value is checked against the camera's limits.
+//
+// Values that mean nothing whatever the camera are refused with a
+// [*ControlError] before that: NaN and infinite numbers (and floats beyond
+// libcamera's float32), negative exposure times, gains, contrast,
+// saturation, sharpness, lens positions and frame durations, a frame rate
+// that is not positive, frame duration limits whose minimum is above their
+// maximum, an empty ScalerCrop, and a value of an enumerated control
+// (AfMode, HdrMode, ...) that libcamera does not define.
 type Controls struct {
 	AeEnable            *bool
 	ExposureTime        *time.Duration // libcamera's ExposureTime, in µs
@@ -33,7 +42,8 @@ type Controls struct {
 	Sharpness           *float64
 	FrameDurationLimits *[2]time.Duration // min, max frame duration
 	// FrameRate fixes the frame rate: it sets FrameDurationLimits to
-	// 1/FrameRate for both limits, as Picamera2's FrameRate does.
+	// 1/FrameRate for both limits, as Picamera2's FrameRate does. It must
+	// be positive; errors name FrameDurationLimits.
 	FrameRate          *float64
 	ScalerCrop         *Rectangle
 	AfMode             *AfMode
@@ -120,63 +130,150 @@ type controlPair struct {
 	name  string
 	value any // in libcamera's type
 	shown any // as the caller gave it, for errors
+	// invalid says why the value means nothing whatever the camera (NaN, a
+	// negative gain, a frame rate of zero), or is "".
+	invalid string
 }
 
 func f32(p *float64) any { return float32(*p) }
 
+// Why a typed value is meaningless, or "": every float must be a finite
+// number that fits libcamera's float; some must not be negative.
+func badFloat(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "not a number"
+	case math.IsInf(x, 0):
+		return "infinite"
+	case math.Abs(x) > math.MaxFloat32:
+		return "too large for libcamera's float"
+	}
+	return ""
+}
+
+func badNonNegative(x float64) string {
+	if r := badFloat(x); r != "" {
+		return r
+	}
+	if x < 0 {
+		return "negative"
+	}
+	return ""
+}
+
+// badExposure is why an exposure time is meaningless: libcamera takes
+// int32 microseconds.
+func badExposure(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "negative"
+	case d.Microseconds() > math.MaxInt32:
+		return fmt.Sprintf("longer than libcamera's %v", time.Duration(math.MaxInt32)*time.Microsecond)
+	}
+	return ""
+}
+
+// badFrameRate is why a frame rate is meaningless: it must be positive,
+// finite, and low enough for a frame to last a whole microsecond
+// (libcamera's unit of frame duration).
+func badFrameRate(r float64) string {
+	if reason := badFloat(r); reason != "" {
+		return reason
+	}
+	switch {
+	case r <= 0:
+		return "a frame rate must be positive"
+	case math.Round(1e6/r) < 1:
+		return "too high: a frame would last less than 1µs"
+	}
+	return ""
+}
+
+// badDurationLimits is why frame duration limits are meaningless. Zero is
+// allowed (Raspberry Pi's pipeline reads it as "the sensor mode's
+// default"); the camera's limits then decide.
+func badDurationLimits(l [2]time.Duration) string {
+	switch {
+	case l[0] < 0 || l[1] < 0:
+		return "negative"
+	case l[0] > 0 && l[1] > 0 && l[0] > l[1]:
+		return "the minimum is above the maximum"
+	}
+	return ""
+}
+
 // pairs lists the set controls as libcamera names and values.
 func (c *Controls) pairs() []controlPair {
 	var out []controlPair
-	add := func(name string, v, shown any) { out = append(out, controlPair{name, v, shown}) }
+	add := func(name string, v, shown any, invalid string) {
+		out = append(out, controlPair{name, v, shown, invalid})
+	}
 	if c.AeEnable != nil {
-		add("AeEnable", *c.AeEnable, *c.AeEnable)
+		add("AeEnable", *c.AeEnable, *c.AeEnable, "")
 	}
 	if c.ExposureTime != nil {
 		// Saturated, not wrapped, so that the limits check sees the value.
 		us := min(max(c.ExposureTime.Microseconds(), math.MinInt32), math.MaxInt32)
-		add("ExposureTime", int32(us), *c.ExposureTime)
+		add("ExposureTime", int32(us), *c.ExposureTime, badExposure(*c.ExposureTime))
 	}
 	if c.AnalogueGain != nil {
-		add("AnalogueGain", f32(c.AnalogueGain), *c.AnalogueGain)
+		add("AnalogueGain", f32(c.AnalogueGain), *c.AnalogueGain, badNonNegative(*c.AnalogueGain))
 	}
 	if c.ExposureValue != nil {
-		add("ExposureValue", f32(c.ExposureValue), *c.ExposureValue)
+		add("ExposureValue", f32(c.ExposureValue), *c.ExposureValue, badFloat(*c.ExposureValue))
 	}
 	if c.AwbEnable != nil {
-		add("AwbEnable", *c.AwbEnable, *c.AwbEnable)
+		add("AwbEnable", *c.AwbEnable, *c.AwbEnable, "")
 	}
 	if c.ColourGains != nil {
-		add("ColourGains", []float32{float32(c.ColourGains[0]), float32(c.ColourGains[1])}, *c.ColourGains)
+		g := c.ColourGains
+		add("ColourGains", []float32{float32(g[0]), float32(g[1])}, *g, cmp.Or(badNonNegative(g[0]), badNonNegative(g[1])))
 	}
 	for _, p := range []struct {
 		name string
 		v    *float64
-	}{{"Brightness", c.Brightness}, {"Contrast", c.Contrast}, {"Saturation", c.Saturation}, {"Sharpness", c.Sharpness}, {"LensPosition", c.LensPosition}} {
+		bad  func(float64) string
+	}{
+		{"Brightness", c.Brightness, badFloat}, // -1..1: negative is darker
+		{"Contrast", c.Contrast, badNonNegative},
+		{"Saturation", c.Saturation, badNonNegative},
+		{"Sharpness", c.Sharpness, badNonNegative},
+		{"LensPosition", c.LensPosition, badNonNegative}, // dioptres: 0 is infinity
+	} {
 		if p.v != nil {
-			add(p.name, f32(p.v), *p.v)
+			add(p.name, f32(p.v), *p.v, p.bad(*p.v))
 		}
 	}
 	if c.FrameDurationLimits != nil {
-		add("FrameDurationLimits", []int64{c.FrameDurationLimits[0].Microseconds(), c.FrameDurationLimits[1].Microseconds()}, *c.FrameDurationLimits)
+		l := c.FrameDurationLimits
+		add("FrameDurationLimits", []int64{l[0].Microseconds(), l[1].Microseconds()}, *l, badDurationLimits(*l))
 	}
-	if c.FrameRate != nil && *c.FrameRate > 0 {
-		d := int64(math.Round(1e6 / *c.FrameRate))
-		add("FrameDurationLimits", []int64{d, d}, fmt.Sprintf("FrameRate %g", *c.FrameRate))
+	if c.FrameRate != nil {
+		invalid := badFrameRate(*c.FrameRate)
+		d := int64(0)
+		if invalid == "" {
+			d = int64(math.Round(1e6 / *c.FrameRate))
+		}
+		add("FrameDurationLimits", []int64{d, d}, fmt.Sprintf("FrameRate %g", *c.FrameRate), invalid)
 	}
 	if c.ScalerCrop != nil {
-		add("ScalerCrop", *c.ScalerCrop, *c.ScalerCrop)
+		invalid := ""
+		if c.ScalerCrop.Width == 0 || c.ScalerCrop.Height == 0 {
+			invalid = "an empty rectangle"
+		}
+		add("ScalerCrop", *c.ScalerCrop, *c.ScalerCrop, invalid)
 	}
 	if c.AfMode != nil {
-		add("AfMode", int32(*c.AfMode), *c.AfMode)
+		add("AfMode", int32(*c.AfMode), *c.AfMode, "")
 	}
 	if c.AfTrigger != nil {
-		add("AfTrigger", int32(*c.AfTrigger), *c.AfTrigger)
+		add("AfTrigger", int32(*c.AfTrigger), *c.AfTrigger, "")
 	}
 	if c.HdrMode != nil {
-		add("HdrMode", int32(*c.HdrMode), *c.HdrMode)
+		add("HdrMode", int32(*c.HdrMode), *c.HdrMode, "")
 	}
 	if c.NoiseReductionMode != nil {
-		add("NoiseReductionMode", int32(*c.NoiseReductionMode), *c.NoiseReductionMode)
+		add("NoiseReductionMode", int32(*c.NoiseReductionMode), *c.NoiseReductionMode, "")
 	}
 	if c.ScalerCrops != nil {
 		add("ScalerCrops", slices.Clone(c.ScalerCrops), c.ScalerCrops)
@@ -185,9 +282,33 @@ func (c *Controls) pairs() []controlPair {
 		add("SyncMode", int32(*c.SyncMode), *c.SyncMode)
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.ByName)) {
-		add(name, c.ByName[name], c.ByName[name])
+		add(name, c.ByName[name], c.ByName[name], "")
+	}
+	for i := range out {
+		if out[i].invalid == "" {
+			out[i].invalid = badEnum(out[i].name, out[i].value)
+		}
 	}
 	return out
+}
+
+// badEnum is why v is not a value of an enumerated control (AfMode,
+// HdrMode, ...), or "": libcamera names every value such a control takes.
+func badEnum(name string, v any) string {
+	id, ok := libcamera.LookupControl(name)
+	if !ok || len(id.Enumerators) == 0 {
+		return ""
+	}
+	rv := reflect.ValueOf(v)
+	if !rv.CanInt() {
+		return "" // a wrong type: validate says so
+	}
+	if n := rv.Int(); n >= math.MinInt32 && n <= math.MaxInt32 {
+		if _, known := id.Enumerators[int32(n)]; known {
+			return ""
+		}
+	}
+	return "not one of libcamera's values of " + name
 }
 
 // controlSet is a validated set of control values, by libcamera name.
@@ -234,6 +355,14 @@ func (c *Camera) validate(ctrls *Controls) (*controlSet, error) {
 	set := &controlSet{}
 	for _, p := range ctrls.pairs() {
 		info, ok := infos.Find(p.name)
+		if p.invalid != "" {
+			// Meaningless whatever the camera: say so rather than
+			// anything about the camera's limits or support.
+			if !ok {
+				info = nil
+			}
+			return nil, &ControlError{Camera: c.id, Name: p.name, Value: p.shown, Info: info, Reason: p.invalid}
+		}
 		if !ok {
 			reason := "not supported by camera " + c.id
 			if _, known := libcamera.LookupControl(p.name); !known {
@@ -287,6 +416,9 @@ func checkLimits(info *libcamera.ControlInfo, v libcamera.ControlValue) string {
 	for i, x := range xs {
 		if math.IsNaN(x) {
 			return "not a number"
+		}
+		if math.IsInf(x, 0) {
+			return "infinite"
 		}
 		l, h := lo, hi
 		if len(loA) == len(xs) {

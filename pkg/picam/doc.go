@@ -44,6 +44,29 @@
 // once. Releasing twice returns [ErrReleased]; releasing after Close frees
 // the buffer and returns an error matching [ErrClosed].
 //
+// # Frame views and Release
+//
+// The planes of a [Frame] from [CompletedRequest.Frame], and the image
+// views of [Frame.Image], are the camera's buffer itself. They show the
+// frame only until every holder of its request released it; use
+// [Frame.Clone] (or the copying calls below) to keep a frame longer. A view
+// read after that never crashes the program, whatever happened since, but
+// it no longer shows its frame:
+//   - while the camera runs, the buffer is filled again: the view silently
+//     reads a later frame, or one being written;
+//   - once the buffer is freed ([Camera.Close], [Camera.Configure],
+//     [Camera.SwitchMode]), its pages are replaced by zero pages: the view
+//     reads zeros, or, after a later configuration reuses the address
+//     range, that configuration's frames. Writes through it are harmless.
+//
+// Run a program with PICAMGO_CHECK=views in its environment to find such
+// uses: the Frame methods and the [NV12], [YUYV] and [RGB] views then
+// report a view read after its frame was released with a
+// [*StaleViewError] naming where the request was captured and where it was
+// released (returned by the calls that return errors, panicked by the
+// others). Indexing Frame.Planes directly, and the [image.YCbCr] views of
+// YUV420 frames, are not checked. docs/frame-views.md has the design.
+//
 // The copying calls capture, copy and release in one go, on the caller's
 // goroutine: [Camera.CaptureFrame] (Picamera2's capture_array),
 // [Camera.CaptureBuffer], [Camera.CaptureImage], [Camera.CaptureMetadata] and
@@ -63,11 +86,22 @@
 // a [*StallError] (matching [ErrStalled]) after [Options.StallTimeout],
 // naming the requests the application still holds.
 //
+// A callback that never returns cannot hang shutdown: [Camera.Close],
+// [Camera.Stop] and [Camera.SwitchMode] wait for it at most
+// [Options.ShutdownTimeout] ([DefaultShutdownTimeout], 5 s), and
+// [Camera.Shutdown] as long as its context allows; then they return a
+// [*CallbackStuckError] (matching [ErrCallbackStuck]) naming the callback,
+// where it was set and the frame it holds. The camera is stopped or closed
+// all the same; the stuck callback's frame stays valid until it returns.
+// Calls waiting for frames when the camera closes fail with [ErrClosed]
+// (with [ErrNotStarted] when it stops).
+//
 // # Controls and metadata
 //
 // [Controls] has typed fields for the common controls and ByName for any
 // other; [Camera.SetControls] checks them against the camera's limits
-// (a [*ControlError] says which control and what the camera accepts) and
+// (a [*ControlError] says which control and what the camera accepts;
+// NaN, infinite and negative values are refused whatever the camera) and
 // applies them to the next request queued. It returns a [ControlsID];
 // [CompletedRequest.ControlsID] tells which frames were queued with it, so
 // settings can be matched to frames. [Metadata] has typed accessors

@@ -17,8 +17,16 @@ import (
 
 // Frame is one stream of a captured frame: its format and the bytes of each
 // plane. From [CompletedRequest.Frame] the planes are the camera's buffer
-// itself (valid until Release); [Frame.Clone] and the Capture* copies own
-// their memory.
+// itself, showing this frame until its request is released; [Frame.Clone]
+// and the Capture* copies own their memory.
+//
+// Read after Release, the planes of a mapped frame (and its image views)
+// never fault, but show what the buffer holds now: a later frame while the
+// camera runs, zeros once the buffer is freed (Close, Configure,
+// SwitchMode), or a later configuration's frames. With PICAMGO_CHECK=views
+// in the environment, the methods of a Frame and of its image views report
+// such use with a [*StaleViewError]; indexing Planes directly is never
+// checked. See the package documentation, "Frame views and Release".
 //
 // Layouts, with Stride bytes per line of the first plane and H lines:
 //   - NV12/NV21: Y (Stride×H), then interleaved CbCr/CrCb (Stride×H/2).
@@ -57,9 +65,11 @@ type Frame struct {
 	// copy of its own.
 	ColorSpace *ColorSpace
 	// Mapped reports that Planes are views of the camera's mapped buffer
-	// ([CompletedRequest.Frame]), valid until the request is released,
-	// rather than Go memory ([Frame.Clone]).
+	// ([CompletedRequest.Frame]), showing this frame until the request is
+	// released, rather than Go memory ([Frame.Clone]).
 	Mapped bool
+
+	lease *lease // the frame the views show, in the checked mode
 }
 
 func (f Frame) String() string {
@@ -69,9 +79,10 @@ func (f Frame) String() string {
 // Clone returns a copy of the frame that owns its memory, colour space
 // included.
 func (f Frame) Clone() Frame {
+	f.lease.check("Frame.Clone")
 	buf := f.AppendBytes(make([]byte, 0, f.Len()))
 	out := f
-	out.Mapped = false
+	out.Mapped, out.lease = false, nil
 	if f.ColorSpace != nil {
 		out.ColorSpace = new(*f.ColorSpace)
 	}
@@ -95,6 +106,7 @@ func (f Frame) Len() int {
 
 // AppendBytes appends every plane, in order, to dst.
 func (f Frame) AppendBytes(dst []byte) []byte {
+	f.lease.check("Frame.AppendBytes")
 	for _, p := range f.Planes {
 		dst = append(dst, p...)
 	}
@@ -127,7 +139,8 @@ func (f Frame) planes(sizes ...int) ([][]byte, error) {
 	return out, nil
 }
 
-// Image returns a view of the frame as an image, without copying its pixels:
+// Image returns a view of the frame as an image, without copying its pixels
+// (for a mapped frame, a view of the camera's buffer like its planes):
 //   - NV12, NV21: [*NV12]
 //   - YUV420, YVU420: [*image.YCbCr] over the planes
 //   - YUYV: [*YUYV]
@@ -140,7 +153,12 @@ func (f Frame) planes(sizes ...int) ([][]byte, error) {
 // and [Frame.Save] honour the frame's ColorSpace.
 //
 // Raw formats have no image view (ErrUnsupported): see [Frame.RawLayout].
+// In the checked mode (PICAMGO_CHECK=views) a frame already released gives
+// a [*StaleViewError], and so do the pixel accessors of the view later.
 func (f Frame) Image() (image.Image, error) {
+	if err := f.lease.err("Frame.Image"); err != nil {
+		return nil, err
+	}
 	w, h := int(f.Size.Width), int(f.Size.Height)
 	rect := image.Rect(0, 0, w, h)
 	ch := (h + 1) / 2
@@ -166,7 +184,7 @@ func (f Frame) Image() (image.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &NV12{Y: p[0], UV: p[1], YStride: f.Stride, UVStride: f.Stride, Rect: rect, CrFirst: f.Format == FormatNV21}, nil
+		return &NV12{Y: p[0], UV: p[1], YStride: f.Stride, UVStride: f.Stride, Rect: rect, CrFirst: f.Format == FormatNV21, lease: f.lease}, nil
 	case FormatYUV420, FormatYVU420:
 		cs := f.Stride / 2
 		p, err := f.planes(f.Stride*h, cs*ch, cs*ch)
@@ -184,13 +202,13 @@ func (f Frame) Image() (image.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &YUYV{Pix: p[0], Stride: f.Stride, Rect: rect}, nil
+		return &YUYV{Pix: p[0], Stride: f.Stride, Rect: rect, lease: f.lease}, nil
 	case FormatRGB888, FormatBGR888, FormatXRGB8888, FormatXBGR8888:
 		p, err := f.planes(f.Stride * h)
 		if err != nil {
 			return nil, err
 		}
-		img := &RGB{Pix: p[0], Stride: f.Stride, Rect: rect}
+		img := &RGB{Pix: p[0], Stride: f.Stride, Rect: rect, lease: f.lease}
 		switch f.Format {
 		case FormatRGB888:
 			img.BytesPerPixel, img.R, img.G, img.B = 3, 2, 1, 0
@@ -245,11 +263,15 @@ func ToRGBA(img image.Image) *image.RGBA {
 // plane and a half-resolution plane of interleaved Cb, Cr (Cr, Cb for NV21).
 // image.YCbCr cannot describe interleaved chroma; [NV12.YCbCr] converts.
 // Pixel (x, y) is at Y[y*YStride+x] and UV[(y/2)*UVStride+(x/2)*2].
+// From [Frame.Image] of a mapped frame it is a view of the camera's buffer
+// (see [Frame] for reading it after Release).
 type NV12 struct {
 	Y, UV             []byte
 	YStride, UVStride int
 	Rect              image.Rectangle
 	CrFirst           bool // NV21
+
+	lease *lease // the frame the view shows, in the checked mode
 }
 
 func (p *NV12) ColorModel() color.Model { return color.YCbCrModel }
@@ -258,6 +280,7 @@ func (p *NV12) At(x, y int) color.Color { return p.YCbCrAt(x, y) }
 
 // YCbCrAt returns the pixel's Y, Cb and Cr.
 func (p *NV12) YCbCrAt(x, y int) color.YCbCr {
+	p.lease.check("NV12.YCbCrAt")
 	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
 		return color.YCbCr{}
 	}
@@ -280,6 +303,7 @@ func (p *NV12) SubImage(r image.Rectangle) image.Image {
 // the chroma copied apart (a quarter of the Y plane's size each), the form
 // image/jpeg encodes fastest.
 func (p *NV12) YCbCr() *image.YCbCr {
+	p.lease.check("NV12.YCbCr")
 	w, h := p.Rect.Max.X, p.Rect.Max.Y
 	cw, ch := (w+1)/2, (h+1)/2
 	cb, cr := make([]byte, cw*ch), make([]byte, cw*ch)
@@ -299,13 +323,16 @@ func (p *NV12) YCbCr() *image.YCbCr {
 
 // RGB is a zero-copy view of packed 8-bit RGB of 3 or 4 bytes per pixel;
 // R, G and B are the offsets of each channel in a pixel. A fourth byte is
-// padding (libcamera's X), not alpha: pixels are opaque.
+// padding (libcamera's X), not alpha: pixels are opaque. From [Frame.Image]
+// of a mapped frame it is a view of the camera's buffer (see [Frame]).
 type RGB struct {
 	Pix           []byte
 	Stride        int
 	Rect          image.Rectangle
 	BytesPerPixel int
 	R, G, B       int
+
+	lease *lease // the frame the view shows, in the checked mode
 }
 
 func (p *RGB) ColorModel() color.Model { return color.RGBAModel }
@@ -314,6 +341,7 @@ func (p *RGB) At(x, y int) color.Color { return p.RGBAAt(x, y) }
 
 // RGBAAt returns the pixel, opaque.
 func (p *RGB) RGBAAt(x, y int) color.RGBA {
+	p.lease.check("RGB.RGBAAt")
 	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
 		return color.RGBA{}
 	}
@@ -329,10 +357,14 @@ func (p *RGB) SubImage(r image.Rectangle) image.Image {
 }
 
 // YUYV is a zero-copy view of packed 4:2:2 YUYV: Y0 Cb Y1 Cr per two pixels.
+// From [Frame.Image] of a mapped frame it is a view of the camera's buffer
+// (see [Frame]).
 type YUYV struct {
 	Pix    []byte
 	Stride int
 	Rect   image.Rectangle
+
+	lease *lease // the frame the view shows, in the checked mode
 }
 
 func (p *YUYV) ColorModel() color.Model { return color.YCbCrModel }
@@ -341,6 +373,7 @@ func (p *YUYV) At(x, y int) color.Color { return p.YCbCrAt(x, y) }
 
 // YCbCrAt returns the pixel's Y, Cb and Cr.
 func (p *YUYV) YCbCrAt(x, y int) color.YCbCr {
+	p.lease.check("YUYV.YCbCrAt")
 	if !(image.Point{X: x, Y: y}.In(p.Rect)) {
 		return color.YCbCr{}
 	}
@@ -435,6 +468,9 @@ func isBayer(s string) bool {
 // straight from 4:2:0 frames in sYCC or without a colour space, and through
 // RGB from others; MJPEG frames are written as they are.
 func (f Frame) Encode(w io.Writer, format string, quality int) error {
+	if err := f.lease.err("Frame.Encode"); err != nil {
+		return err
+	}
 	switch format {
 	case "jpeg", "jpg":
 		if f.Format == FormatMJPEG && len(f.Planes) > 0 {
@@ -524,8 +560,8 @@ func (r *CompletedRequest) Save(path string, stream Stream, quality int) error {
 	return f.Save(path, quality)
 }
 
-// Image returns a zero-copy view of one stream (see [Frame.Image]), valid
-// until Release.
+// Image returns a zero-copy view of one stream (see [Frame.Image]),
+// showing this frame until Release.
 func (r *CompletedRequest) Image(stream Stream) (image.Image, error) {
 	f, err := r.Frame(stream)
 	if err != nil {

@@ -30,9 +30,9 @@ var ErrNotDone = errors.New("picam: job not done")
 // memory and hold no buffer.
 //
 // A job's goroutine belongs to its camera: stopping the camera fails a
-// capture still waiting with [ErrNotStarted], and [Camera.Close] returns
-// only once every job's goroutine has ended. A job started on a closed
-// camera fails at once with [ErrClosed].
+// capture still waiting with [ErrNotStarted], closing it with [ErrClosed],
+// and [Camera.Close] returns nil only once every job's goroutine has
+// ended. A job started on a closed camera fails at once with [ErrClosed].
 type Job[T any] struct {
 	ctx     context.Context
 	cancel  context.CancelFunc

@@ -38,6 +38,10 @@ type slot struct {
 	// site is the newest handle given out for the current frame, for stall
 	// diagnostics.
 	site atomic.Pointer[handle]
+	// frames counts the frames the slot carried to the end: it goes up
+	// when the last holder lets go, so that the checked mode can tell a
+	// view of this frame from one of an earlier frame (see lease).
+	frames atomic.Uint64
 
 	mdMu sync.Mutex
 	md   *libcamera.ControlList
@@ -147,6 +151,7 @@ func (s *slot) ref() { s.refs.Add(1) }
 func (s *slot) unref() {
 	switch n := s.refs.Add(-1); {
 	case n == 0:
+		s.frames.Add(1)
 		s.set.c.recycle(s)
 	case n < 0:
 		panic("picam: request reference count below zero")
@@ -235,6 +240,9 @@ type handle struct {
 	pcs      [16]uintptr
 	label    string       // where the frame went, if not captured by a call (a callback)
 	stream   *FrameStream // the stream that handed this handle out, if any
+	// releasedAt is where the handle was released, in the checked mode
+	// (PICAMGO_CHECK=views): stale views report it.
+	releasedAt atomic.Pointer[released]
 }
 
 func newCompleted(s *slot, pcs []uintptr) *CompletedRequest {
@@ -257,6 +265,7 @@ func leaked(h *handle) {
 	if !h.released.CompareAndSwap(false, true) {
 		return
 	}
+	h.noteCollected()
 	c := h.s.set.c
 	c.leaked.Add(1)
 	c.log.Warn("picam: a CompletedRequest was never released; recovering its buffer",
@@ -299,6 +308,7 @@ func (r *CompletedRequest) Release() error {
 		return fmt.Errorf("picam: release: %w", ErrReleased)
 	}
 	r.cleanup.Stop()
+	h.noteRelease()
 	c := h.s.set.c
 	closed := c.isClosed()
 	if h.stream != nil {
@@ -378,7 +388,9 @@ func (r *CompletedRequest) Metadata() (Metadata, error) {
 }
 
 // Frame returns a view of one stream's buffer: no copy is made, and the
-// view is valid only until Release. Use [Frame.Clone] to keep it longer.
+// view shows this frame only until every holder released it (see
+// [Frame] for what a view read later shows). Use [Frame.Clone] to keep it
+// longer.
 func (r *CompletedRequest) Frame(stream Stream) (Frame, error) {
 	s, err := r.live("frame")
 	if err != nil {
@@ -393,7 +405,7 @@ func (r *CompletedRequest) Frame(stream Stream) (Frame, error) {
 		return Frame{}, fmt.Errorf("picam: frame: no %v buffer in the request: %w", stream, ErrInvalid)
 	}
 	sc := set.configs[stream]
-	f := Frame{Stream: stream, Format: sc.Format, Size: sc.Size, Stride: sc.Stride, Mapped: true}
+	f := Frame{Stream: stream, Format: sc.Format, Size: sc.Size, Stride: sc.Stride, Mapped: true, lease: newLease(r.h)}
 	// The stream's configuration as libcamera applied it; copied, so that a
 	// caller changing its frame's colour space changes no other frame's.
 	if cs := set.streams[stream].Configuration().ColorSpace; cs != nil {

@@ -77,8 +77,9 @@ var ErrStreamClosed = errors.New("picam: stream closed")
 // called from any goroutine.
 //
 // A stream ends when it is closed, when its context is cancelled, when the
-// camera stops or closes ([ErrNotStarted]) and when the camera stalls
-// ([ErrStalled]): C is closed then, and [FrameStream.Err] says why.
+// camera stops ([ErrNotStarted]) or closes ([ErrClosed]) and when the
+// camera stalls ([ErrStalled]): C is closed then, and [FrameStream.Err]
+// says why.
 type FrameStream struct {
 	c      *Camera
 	e      *engine
@@ -94,9 +95,11 @@ type FrameStream struct {
 	delivered, dropped atomic.Uint64
 
 	closeOnce sync.Once
-	stopCtx   func() bool
 	errMu     sync.Mutex
 	err       error
+	// stopCtx unregisters the context's AfterFunc; guarded by errMu, since
+	// that AfterFunc may close the stream before Stream has stored it.
+	stopCtx func() bool
 }
 
 // Stream starts feeding every new frame of the started camera to a
@@ -116,10 +119,7 @@ func (c *Camera) Stream(ctx context.Context, opts StreamOptions) (*FrameStream, 
 func (c *Camera) stream(ctx context.Context, opts StreamOptions, pcs []uintptr) (*FrameStream, error) {
 	e := c.eng.Load()
 	if e == nil {
-		if c.isClosed() {
-			return nil, c.errClosed("stream from")
-		}
-		return nil, fmt.Errorf("picam: stream from %s: %w", c.id, ErrNotStarted)
+		return nil, c.errNotRunning("stream from")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -134,11 +134,17 @@ func (c *Camera) stream(ctx context.Context, opts StreamOptions, pcs []uintptr) 
 	select {
 	case e.subReq <- st:
 	case <-e.done:
-		return nil, fmt.Errorf("picam: stream from %s: %w", c.id, ErrNotStarted)
+		return nil, e.endErr
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	st.stopCtx = context.AfterFunc(ctx, func() { st.close(ctx.Err()) })
+	// The AfterFunc may run (and close the stream) before AfterFunc
+	// returns: close reads stopCtx under errMu, and finding it nil means
+	// the context's AfterFunc is the caller, which needs no stopping.
+	stop := context.AfterFunc(ctx, func() { st.close(ctx.Err()) })
+	st.errMu.Lock()
+	st.stopCtx = stop
+	st.errMu.Unlock()
 	return st, nil
 }
 
@@ -174,8 +180,9 @@ func (st *FrameStream) Next(ctx context.Context) (*CompletedRequest, error) {
 }
 
 // Err returns why the stream ended: [ErrStreamClosed] after Close, the
-// context's error, or an error matching [ErrNotStarted] or [ErrStalled].
-// It returns nil while the stream runs.
+// context's error, or an error matching [ErrNotStarted] (the camera
+// stopped), [ErrClosed] (it was closed) or [ErrStalled]. It returns nil
+// while the stream runs.
 func (st *FrameStream) Err() error {
 	st.errMu.Lock()
 	defer st.errMu.Unlock()
@@ -201,8 +208,11 @@ func (st *FrameStream) Close() error {
 func (st *FrameStream) close(why error) {
 	st.closeOnce.Do(func() {
 		st.setErr(why)
-		if st.stopCtx != nil {
-			st.stopCtx()
+		st.errMu.Lock()
+		stop := st.stopCtx
+		st.errMu.Unlock()
+		if stop != nil {
+			stop()
 		}
 		select {
 		case st.e.unsub <- st:
@@ -227,9 +237,9 @@ func (st *FrameStream) Stats() StreamStats {
 // Releasing it in the body is harmless.
 //
 // The loop ends when the body breaks or returns; when ctx is cancelled,
-// the camera stops or stalls, the last iteration yields a nil request and
-// the error (ctx's error, or one matching [ErrNotStarted] or
-// [ErrStalled]).
+// the camera stops, closes or stalls, the last iteration yields a nil
+// request and the error (ctx's error, or one matching [ErrNotStarted],
+// [ErrClosed] or [ErrStalled]).
 //
 //	for req, err := range cam.Frames(ctx, picam.StreamOptions{Policy: picam.DropOldest}) {
 //		if err != nil {
