@@ -276,10 +276,16 @@ func (c *Controls) pairs() []controlPair {
 		add("NoiseReductionMode", int32(*c.NoiseReductionMode), *c.NoiseReductionMode, "")
 	}
 	if c.ScalerCrops != nil {
-		add("ScalerCrops", slices.Clone(c.ScalerCrops), c.ScalerCrops)
+		invalid := ""
+		for _, r := range c.ScalerCrops {
+			if r.Width == 0 || r.Height == 0 {
+				invalid = "an empty rectangle"
+			}
+		}
+		add("ScalerCrops", slices.Clone(c.ScalerCrops), c.ScalerCrops, invalid)
 	}
 	if c.SyncMode != nil {
-		add("SyncMode", int32(*c.SyncMode), *c.SyncMode)
+		add("SyncMode", int32(*c.SyncMode), *c.SyncMode, "")
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.ByName)) {
 		add(name, c.ByName[name], c.ByName[name], "")
