@@ -188,11 +188,13 @@ cross() {
 }
 
 # The nested modules need OpenCV (gocv) and FFmpeg with TurboJPEG
-# (pkg/video): the tests take the host's own, as a Raspberry Pi OS 12 user
-# would (bookworm: OpenCV 4.6, FFmpeg 5.1), so that .ci/gotest.sh judges those
-# versions rather than skipping for want of any.
+# (pkg/video; its live example's page test a headless Chromium): the tests
+# take the host's own, as a Raspberry Pi OS 12 user would (bookworm: OpenCV
+# 4.6, FFmpeg 5.1), so that .ci/gotest.sh judges those versions rather than
+# skipping for want of any.
 userland() {
-	local want=(libopencv-dev libavcodec-dev libavformat-dev libavutil-dev libturbojpeg0-dev) missing=() p
+	local want=(libopencv-dev libavcodec-dev libavformat-dev libavutil-dev libturbojpeg0-dev
+		chromium-headless-shell) missing=() p
 	for p in "${want[@]}"; do
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
