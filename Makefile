@@ -2,6 +2,9 @@
 #
 #   make test                      vet + tests (with -race) on libcamera 0.7 (trixie-backports)
 #   make test LIBCAMERA=0.4        the same on trixie's libcamera 0.4.0 (the oldest supported)
+#   make test LIBCAMERA=rpi-0.5    the same on Raspberry Pi's libcamera fork (also rpi-0.7), built
+#                                  from ../shared/libcamera-rpi on this bookworm host (.ci/rpifork.sh)
+#   make test-switch               rpi-0.5, rpi-0.7, rpi-0.5 under one Go build cache: no stale build
 #   make test GOEXPERIMENT=cgocheck2   the same with full cgo pointer checks
 #   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side
 #   make capture                   the main job: capture frames (the virtual camera without hardware)
@@ -26,7 +29,7 @@ export CGO_CPPFLAGS := -DPICAMGO_SHIM_HASH=$(SHIM_HASH)
 
 RUN := .ci/testroot.sh run $(LIBCAMERA)
 
-.PHONY: test vet bench capture pipeline root clean-root
+.PHONY: test vet bench capture pipeline root clean-root test-switch
 
 test:
 	$(RUN) .ci/gotest.sh $(TESTFLAGS)
@@ -51,5 +54,10 @@ root:
 
 clean-root:
 	rm -rf "$${PICAMGO_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/picamgo}/trixie-$(LIBCAMERA)"
+	rm -rf "$${PICAMGO_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/picamgo}/libcamera-$(LIBCAMERA)-"*
+
+# Switching libcamera under one Go build cache (as after an upgrade on a Pi).
+test-switch:
+	.ci/libcamera-switch.sh
 
 include mk/cross.mk

@@ -94,6 +94,15 @@ void picam_bytes_free(picam_bytes *b);
  */
 int picam_control_ids(picam_bytes *out, picam_error *err);
 
+/*
+ * Decodes an encoded control list against every control libcamera declares
+ * (no camera: each value's type and shape checked against its ControlId),
+ * stores it in a libcamera ControlList and encodes that list back: what the
+ * binding's encoding becomes once libcamera holds it.
+ */
+int picam_control_list_reencode(const uint8_t *data, size_t len, picam_bytes *out,
+				picam_error *err);
+
 /* ---- pixel formats ---------------------------------------------------- */
 
 /* Parses a libcamera pixel format name such as "NV12" or "SRGGB10_CSI2P". */

@@ -125,16 +125,22 @@ go_env() {
 		export CC=$triplet-gcc CXX=$triplet-g++
 	fi
 	# Only the target's .pc files: the build system's own must not leak in.
+	# (CROSS_PKG_CONFIG_LIBDIR: a libcamera built for the target elsewhere,
+	# e.g. Raspberry Pi's fork by .ci/rpifork.sh.)
 	unset PKG_CONFIG_PATH
-	export PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig
+	export PKG_CONFIG_LIBDIR=${CROSS_PKG_CONFIG_LIBDIR:-/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig}
 	pkg-config --exists libcamera || die "no libcamera-dev:$ARCH (run: .ci/cross.sh setup)"
 	# Go does not see edits to the shim's C++ files outside the package
 	# directory: the Makefile puts a hash of them into CGO_CPPFLAGS (part of the
 	# build cache key); outside make, compute the same.
 	if [ -z "${CGO_CPPFLAGS:-}" ]; then
 		CGO_CPPFLAGS=-DPICAMGO_SHIM_HASH=$(cat cshim.h cshim.cpp shim/*.h shim/*.cpp | sha256sum | cut -c1-16)
-		export CGO_CPPFLAGS
 	fi
+	# Nor what pkg-config finds: key the build cache on the libcamera version
+	# and directory, or a root rebuilt with another libcamera (or another
+	# CROSS_PKG_CONFIG_LIBDIR) reuses objects built for the old one.
+	CGO_CPPFLAGS="$CGO_CPPFLAGS -DPICAMGO_LIBCAMERA=$(pkg-config --modversion libcamera) -DPICAMGO_LIBCAMERA_LIBDIR=$(pkg-config --variable=libdir libcamera)"
+	export CGO_CPPFLAGS
 	echo "cross: GOOS=linux GOARCH=$GOARCH${GOARM:+ GOARM=$GOARM} CC=$CC," \
 		"libcamera $(pkg-config --modversion libcamera) for $ARCH" >&2
 }
@@ -162,16 +168,18 @@ build() {
 	file_type "${names[@]}"
 }
 
-# What each binary is: machine and dynamic loader, from its ELF headers.
+# What each binary is: machine, dynamic loader and the libcamera soname it
+# needs (the one the Pi must have), from its ELF headers.
 file_type() {
 	local f readelf=readelf
 	command -v "$triplet-readelf" >/dev/null && readelf=$triplet-readelf
 	command -v "$readelf" >/dev/null || return 0
 	for f; do
 		[ -f "$f" ] || continue
-		printf 'cross: %s: %s bytes, %s, %s\n' "$f" "$(stat -c %s "$f")" \
+		printf 'cross: %s: %s bytes, %s, %s, needs %s\n' "$f" "$(stat -c %s "$f")" \
 			"$("$readelf" -h "$f" | sed -n 's/^ *Machine: *//p')" \
-			"$("$readelf" -l "$f" | grep -o 'interpreter: [^]]*' || echo 'static')" >&2
+			"$("$readelf" -l "$f" | grep -o 'interpreter: [^]]*' || echo 'static')" \
+			"$("$readelf" -d "$f" | grep -o 'libcamera\.so\.[0-9.]*' | head -n1 || echo 'no libcamera')" >&2
 	done
 }
 

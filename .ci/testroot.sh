@@ -8,6 +8,8 @@
 # FLAVOR: 0.7 (trixie-backports, default) or 0.4 (trixie's own). Where the host's
 # own libcamera has the virtual pipeline, `run` uses the host (set
 # PICAMGO_NATIVE=0 to force the root, 1 to force the host).
+# FLAVOR rpi-0.5 or rpi-0.7: Raspberry Pi's fork, built from source on the host
+# by .ci/rpifork.sh (cached) and always run natively against that build.
 # Roots are cached in $PICAMGO_CACHE (default ~/.cache/picamgo), outside the repo,
 # and rebuilt when this recipe changes.
 set -euo pipefail
@@ -25,7 +27,8 @@ case "$flavor" in
 # its example page) only in the main root: about +1.8 GB.
 0.7) backports=1 extra="libopencv-dev libavcodec-dev libavformat-dev libavutil-dev libturbojpeg0-dev ffmpeg chromium-headless-shell" ;;
 0.4) backports=0 ;;
-*) echo "testroot: unknown libcamera flavor '$flavor' (want 0.7 or 0.4)" >&2; exit 2 ;;
+rpi-*) backports=0 ;; # no root: see run_fork
+*) echo "testroot: unknown libcamera flavor '$flavor' (want 0.7, 0.4, rpi-0.5 or rpi-0.7)" >&2; exit 2 ;;
 esac
 
 root="$cache/trixie-$flavor"
@@ -94,9 +97,11 @@ native_ok() {
 }
 
 run_native() {
-	# The virtual camera reads only this path: put the repo's file there in a
-	# private mount namespace so the host's own file is left alone.
-	local yaml=/usr/share/libcamera/pipeline/virtual/virtual.yaml
+	# The virtual camera reads only this path (LIBCAMERA_DATA_DIR, fixed when
+	# libcamera is built): put the repo's file there in a private mount
+	# namespace so the host's own file is left alone.
+	local yaml=${virtual_yaml:-/usr/share/libcamera/pipeline/virtual/virtual.yaml}
+	libcamera_key
 	exec unshare --mount --propagation private -- /bin/bash -c '
 		set -e; yaml=$1 here=$2; shift 2
 		mkdir -p "$(dirname "$yaml")"; [ -e "$yaml" ] || touch "$yaml"
@@ -105,11 +110,42 @@ run_native() {
 		exec "$@"' sh "$yaml" "$here" "$@"
 }
 
+# Go's build cache does not key cgo packages on what pkg-config finds, so
+# after switching libcamera (another PKG_CONFIG_PATH, an upgrade) it reused
+# objects compiled against the old headers and linked to the old soname
+# ("error while loading shared libraries: libcamera.so.0.5"). The version and
+# library directory in CGO_CPPFLAGS make them part of the key: one set of
+# cached objects per libcamera, none rebuilt when switching back.
+# PICAMGO_LIBCAMERA_KEY=0 leaves it out (to show the failure it prevents).
+libcamera_key() {
+	[ "${PICAMGO_LIBCAMERA_KEY:-1}" != 0 ] || return 0
+	local v dir
+	v=$(pkg-config --modversion libcamera 2>/dev/null) || return 0
+	dir=$(pkg-config --variable=libdir libcamera)
+	export CGO_CPPFLAGS="${CGO_CPPFLAGS:-} -DPICAMGO_LIBCAMERA=$v -DPICAMGO_LIBCAMERA_LIBDIR=$dir"
+}
+
+# Raspberry Pi's fork: the host builds it (once, cached) and runs against it.
+run_fork() {
+	local prefix
+	prefix=$("$here/.ci/rpifork.sh" prefix "$flavor")
+	"$here/.ci/rpifork.sh" userland
+	export PKG_CONFIG_PATH=$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+	export LD_LIBRARY_PATH=$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	virtual_yaml=$prefix/share/libcamera/pipeline/virtual/virtual.yaml
+	# The tests of the fork's rpi:: controls must run here, not skip.
+	export PICAMGO_EXPECT_RPI_CONTROLS=1
+	echo "testroot: Raspberry Pi's libcamera $(pkg-config --modversion libcamera) from $prefix; running natively" >&2
+	run_native "$@"
+}
+
 case "${1:-}" in
 path)
+	case "$flavor" in rpi-*) exec "$here/.ci/rpifork.sh" prefix "$flavor" ;; esac
 	mkdir -p "$cache"; ensure; echo "$root" ;;
 run)
 	shift 2
+	case "$flavor" in rpi-*) run_fork "$@" ;; esac
 	if native_ok; then
 		echo "testroot: host libcamera $(pkg-config --modversion libcamera) has the virtual pipeline; running natively" >&2
 		run_native "$@"

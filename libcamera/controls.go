@@ -96,9 +96,30 @@ func newIDMap() *idMap {
 	return &idMap{byID: map[uint32]*ControlID{}, byName: map[string]*ControlID{}}
 }
 
+// add registers id by number and by name. A vendor's control (rpi, draft, ...)
+// is also found as "vendor::Name", as libcamera's C++ spells it
+// ("rpi::ScalerCrops"); should a vendor reuse a name of libcamera's own, the
+// plain name stays libcamera's.
 func (m *idMap) add(id *ControlID) {
 	m.byID[id.ID] = id
-	m.byName[id.Name] = id
+	if old, taken := m.byName[id.Name]; !taken || !old.core() || id.core() {
+		m.byName[id.Name] = id
+	}
+	if !id.core() {
+		m.byName[id.Vendor+"::"+id.Name] = id
+	}
+}
+
+// core reports whether id is one of libcamera's own controls, not a vendor's.
+func (id *ControlID) core() bool { return id.Vendor == "" || id.Vendor == "libcamera" }
+
+// named reports whether name is id's name, plain or qualified by its vendor.
+func (id *ControlID) named(name string) bool {
+	if id.Name == name {
+		return true
+	}
+	vendor, rest, ok := strings.Cut(name, "::")
+	return ok && rest == id.Name && vendor == id.Vendor && !id.core()
 }
 
 var catalog = sync.OnceValues(func() (*[2]*idMap, error) {
@@ -128,7 +149,9 @@ func cBytes(b *C.picam_bytes) []byte {
 }
 
 // LookupControl returns the control libcamera knows by that name, such as
-// "ExposureTime" or "FrameDurationLimits".
+// "ExposureTime" or "FrameDurationLimits". A vendor's control can also be
+// named with its vendor, as in C++: "rpi::ScalerCrops" (Raspberry Pi's
+// libcamera) is "ScalerCrops".
 func LookupControl(name string) (*ControlID, bool) {
 	maps, err := catalog()
 	if err != nil {
@@ -541,7 +564,7 @@ func (l *ControlList) index(id uint32) int {
 // Get returns the value of the named control.
 func (l *ControlList) Get(name string) (ControlValue, bool) {
 	for _, e := range l.entries {
-		if e.id.Name == name {
+		if e.id.named(name) {
 			return e.value, true
 		}
 	}
@@ -582,7 +605,7 @@ func (l *ControlList) Set(name string, x any) error {
 
 // Delete removes the named control's value.
 func (l *ControlList) Delete(name string) {
-	l.entries = slices.DeleteFunc(l.entries, func(e controlEntry) bool { return e.id.Name == name })
+	l.entries = slices.DeleteFunc(l.entries, func(e controlEntry) bool { return e.id.named(name) })
 }
 
 // All yields every id and value in the list.

@@ -151,8 +151,11 @@ static ControlValue makeValue(int type, const uint8_t *p, uint32_t n, bool array
 	return ControlValue();
 }
 
-int decodeControls(const ControlInfoMap &info, const uint8_t *data, size_t len, ControlList &out,
-		   picam_error *err)
+// Decodes an encoded list into out; lookup returns the ControlId an id may be
+// set as, or nullptr, in which case the entry is refused because it is absent.
+template <typename Lookup>
+static int decodeEntries(Lookup &&lookup, const char *absent, const uint8_t *data, size_t len,
+			 ControlList &out, picam_error *err)
 {
 	if (len == 0)
 		return 0;
@@ -173,15 +176,14 @@ int decodeControls(const ControlInfoMap &info, const uint8_t *data, size_t len, 
 		if (!p || !r.skipPad4())
 			return fail(err, -EINVAL, "controls: truncated value of entry %u", i);
 
-		auto it = info.find(id);
-		if (it == info.end()) {
+		const ControlId *cid = lookup(id);
+		if (!cid) {
 			auto known = controls::controls.find(id);
 			if (known != controls::controls.end())
-				return fail(err, -EINVAL, "control %s is not supported by this camera",
-					    known->second->name().c_str());
-			return fail(err, -EINVAL, "control id %u is not supported by this camera", id);
+				return fail(err, -EINVAL, "control %s is %s", known->second->name().c_str(),
+					    absent);
+			return fail(err, -EINVAL, "control id %u is %s", id, absent);
 		}
-		const ControlId *cid = it->first;
 		const char *name = cid->name().c_str();
 		int want = toPicamType(cid->type());
 		if (type != want)
@@ -208,7 +210,39 @@ int decodeControls(const ControlInfoMap &info, const uint8_t *data, size_t len, 
 	return 0;
 }
 
+int decodeControls(const ControlInfoMap &info, const uint8_t *data, size_t len, ControlList &out,
+		   picam_error *err)
+{
+	auto lookup = [&info](uint32_t id) -> const ControlId * {
+		auto it = info.find(id);
+		return it == info.end() ? nullptr : it->first;
+	};
+	return decodeEntries(lookup, "not supported by this camera", data, len, out, err);
+}
+
 } // namespace picam
+
+extern "C" int picam_control_list_reencode(const uint8_t *data, size_t len, picam_bytes *out,
+					   picam_error *err)
+{
+	return picam::guarded(err, "control list", [&]() -> int {
+		if (!out)
+			return picam::fail(err, -EINVAL, "control list: no output buffer");
+		auto lookup = [](uint32_t id) -> const ControlId * {
+			auto it = controls::controls.find(id);
+			return it == controls::controls.end() ? nullptr : it->second;
+		};
+		ControlList list(controls::controls);
+		int ret = picam::decodeEntries(lookup, "not declared by this libcamera", data, len, list,
+					       err);
+		if (ret < 0)
+			return ret;
+		out->data.clear();
+		picam::Writer w(out->data);
+		picam::encodeList(w, list);
+		return 0;
+	});
+}
 
 extern "C" int picam_control_ids(picam_bytes *out, picam_error *err)
 {

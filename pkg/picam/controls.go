@@ -52,6 +52,16 @@ type Controls struct {
 	HdrMode            *HdrMode
 	NoiseReductionMode *NoiseReductionMode
 
+	// Raspberry Pi's libcamera only (its rpi:: controls; elsewhere setting
+	// them is an error naming the control).
+
+	// ScalerCrops is a crop per stream, in the order of the configuration's
+	// streams (rpi::ScalerCrops; on a Pi 5); it wins over ScalerCrop.
+	ScalerCrops []Rectangle
+	// SyncMode makes cameras on several Pis run in step: one server, the
+	// rest clients (rpi::SyncMode). See Metadata.SyncReady.
+	SyncMode *SyncMode
+
 	// ByName sets any control by libcamera's name, e.g. "AeMeteringMode".
 	ByName map[string]any
 }
@@ -93,6 +103,15 @@ const (
 	NoiseReductionHighQuality NoiseReductionMode = 2
 	NoiseReductionMinimal     NoiseReductionMode = 3
 	NoiseReductionZSL         NoiseReductionMode = 4
+)
+
+// SyncMode is Raspberry Pi's rpi::SyncMode control.
+type SyncMode int32
+
+const (
+	SyncModeOff    SyncMode = 0
+	SyncModeServer SyncMode = 1
+	SyncModeClient SyncMode = 2
 )
 
 // Set sets a control by name in ByName and returns c, for chaining.
@@ -255,6 +274,18 @@ func (c *Controls) pairs() []controlPair {
 	}
 	if c.NoiseReductionMode != nil {
 		add("NoiseReductionMode", int32(*c.NoiseReductionMode), *c.NoiseReductionMode, "")
+	}
+	if c.ScalerCrops != nil {
+		invalid := ""
+		for _, r := range c.ScalerCrops {
+			if r.Width == 0 || r.Height == 0 {
+				invalid = "an empty rectangle"
+			}
+		}
+		add("ScalerCrops", slices.Clone(c.ScalerCrops), c.ScalerCrops, invalid)
+	}
+	if c.SyncMode != nil {
+		add("SyncMode", int32(*c.SyncMode), *c.SyncMode, "")
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.ByName)) {
 		add(name, c.ByName[name], c.ByName[name], "")

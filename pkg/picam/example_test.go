@@ -229,3 +229,35 @@ func ExampleNV12() {
 	}
 	_ = image.Image(img)
 }
+
+// Picamera2's sync_server.py, on a Raspberry Pi with Raspberry Pi's
+// libcamera: lead the cameras of other Pis (clients) and wait for the frame
+// they all agreed to start on. (Not run: the virtual camera has no rpi::
+// controls, so SetControls refuses SyncMode there.)
+func ExampleControls_syncMode() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := cam.SetControls(picam.Controls{SyncMode: new(picam.SyncModeServer)}); err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	for {
+		md, err := cam.CaptureMetadata(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if ready, _ := md.SyncReady(); ready {
+			break
+		}
+		if left, ok := md.SyncTimer(); ok {
+			fmt.Println("in step in", left)
+		}
+	}
+	fmt.Println("in step")
+}

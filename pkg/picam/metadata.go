@@ -139,3 +139,17 @@ func (m Metadata) ScalerCrop() (Rectangle, bool) {
 
 // SensorTemperature is the sensor's temperature in °C.
 func (m Metadata) SensorTemperature() (float64, bool) { return m.float("SensorTemperature") }
+
+// SyncReady reports, in [SyncMode] (Raspberry Pi's libcamera), that this is
+// the frame the cameras in step agreed on (rpi::SyncReady).
+func (m Metadata) SyncReady() (bool, bool) {
+	v, ok := m.value("rpi::SyncReady")
+	if !ok {
+		return false, false
+	}
+	return v.Bool()
+}
+
+// SyncTimer is, in [SyncMode] (Raspberry Pi's libcamera), the time left until
+// the cameras are in step (rpi::SyncTimer, in µs).
+func (m Metadata) SyncTimer() (time.Duration, bool) { return m.micros("rpi::SyncTimer") }
