@@ -267,13 +267,15 @@ func leaked(h *handle) {
 	}
 	h.noteCollected()
 	c := h.s.set.c
-	c.leaked.Add(1)
 	c.log.Warn("picam: a CompletedRequest was never released; recovering its buffer",
 		"camera", c.id, "sequence", h.s.req.Sequence(), "captured_at", h.callSite())
 	if h.stream != nil {
 		h.stream.held.Add(-1)
 	}
 	h.s.unref()
+	// Counted once recovered, so that whoever sees Stats.Leaked go up also
+	// sees the frame ended (its views stale, its buffer back).
+	c.leaked.Add(1)
 }
 
 // callSite describes where the request was captured: the first three
