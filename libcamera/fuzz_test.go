@@ -3,35 +3,28 @@ package libcamera
 import (
 	"errors"
 	"math"
-	"sync"
 	"testing"
 )
 
-// The fuzz targets share one acquired camera per process (a fuzzing
-// worker runs many inputs). Seed corpora are in testdata/fuzz/<FuzzName>/;
-// go test runs them as tests, make fuzz fuzzes.
-
-var fuzzCam struct {
-	once sync.Once
-	m    *Manager
-	c    *Camera
-	err  error
-}
-
-func fuzzCamera(t *testing.T) *Camera {
-	fuzzCam.once.Do(func() {
-		if fuzzCam.m, fuzzCam.err = NewManager(); fuzzCam.err != nil {
-			return
-		}
-		if fuzzCam.c, fuzzCam.err = fuzzCam.m.Get(barsID); fuzzCam.err != nil {
-			return
-		}
-		fuzzCam.err = fuzzCam.c.Acquire()
-	})
-	if fuzzCam.err != nil {
-		t.Fatal(fuzzCam.err)
+// Each fuzz target acquires the camera once per process (a fuzzing worker
+// runs many inputs) and releases it when done, so that the tests and
+// examples after it find the camera free. Seed corpora are in
+// testdata/fuzz/<FuzzName>/; go test runs them as tests, make fuzz fuzzes.
+func fuzzCamera(f *testing.F) *Camera {
+	m, err := NewManager()
+	if err != nil {
+		f.Fatal(err)
 	}
-	return fuzzCam.c
+	f.Cleanup(func() { m.Close() })
+	c, err := m.Get(barsID)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := c.Acquire(); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { c.Release() })
+	return c
 }
 
 // FuzzConfiguration sends arbitrary stream configurations through the
@@ -44,8 +37,8 @@ func FuzzConfiguration(f *testing.F) {
 	f.Add(uint8(0), uint32(0), uint64(0), uint32(0), uint32(0), uint32(0), uint8(0), uint32(0), uint8(0), uint32(0))
 	f.Add(uint8(2), uint32(0xffffffff), uint64(math.MaxUint64), uint32(math.MaxUint32), uint32(math.MaxUint32), uint32(7), uint8(255), uint32(0x01020304), uint8(9), uint32(12))
 	f.Add(uint8(1), uint32(0x34325258), uint64(0), uint32(1920), uint32(1080), uint32(1), uint8(1), uint32(0x01010101), uint8(8), uint32(8))
+	c := fuzzCamera(f)
 	f.Fuzz(func(t *testing.T, role uint8, fourcc uint32, modifier uint64, w, h, stride uint32, bufs uint8, cs uint32, orient uint8, depth uint32) {
-		c := fuzzCamera(t)
 		roles := []StreamRole{StreamRole(role % 5)}
 		cfg, err := c.GenerateConfiguration(roles...)
 		if err != nil {
@@ -107,8 +100,8 @@ func FuzzControlList(f *testing.F) {
 	f.Add(uint16(1), uint8(1), int64(-1), math.NaN(), "x", true)
 	f.Add(uint16(2), uint8(2), int64(math.MaxInt64), math.Inf(-1), "FrameDurationLimits", false)
 	f.Add(uint16(3), uint8(5), int64(math.MinInt64), 1e300, "\x00\xff", true)
+	c := fuzzCamera(f)
 	f.Fuzz(func(t *testing.T, which uint16, kind uint8, n int64, x float64, s string, b bool) {
-		c := fuzzCamera(t)
 		ids := ControlIDs()
 		if len(ids) == 0 {
 			t.Fatal("no control ids")

@@ -119,8 +119,7 @@ int picam_camera_open(picam_manager *m, int index, picam_completion_fn fn, void 
 		c->id = c->camera->id();
 		c->fn = fn;
 		c->handle = handle;
-		c->camera->requestCompleted.connect(c, &picam_camera::requestCompleted);
-		*out = c;
+		*out = c; // connected to requestCompleted once acquired (see picam_camera_acquire)
 		return 0;
 	});
 }
@@ -183,6 +182,11 @@ int picam_camera_acquire(picam_camera *c, picam_error *err)
 			return picam::fail(err, ret, "acquire %s: %s", c->id.c_str(),
 					   ret == -EBUSY ? "camera is in use" : strerror(-ret));
 		c->state = CameraState::Acquired;
+		// Only the handle that acquired the camera listens to it, and only
+		// while it holds it: libcamera's Signal is not safe to connect or
+		// disconnect while it emits on libcamera's thread, which it does
+		// while another handle (another Manager's) runs the camera.
+		c->camera->requestCompleted.connect(c, &picam_camera::requestCompleted);
 		return 0;
 	});
 }
@@ -224,6 +228,7 @@ int picam_camera_release(picam_camera *c, picam_error *err)
 		int ret = dropConfiguration(c, err);
 		if (ret < 0)
 			return ret;
+		c->camera->requestCompleted.disconnect(c); // stopped: nothing emits
 		ret = c->camera->release();
 		if (ret < 0)
 			return picam::fail(err, ret, "release %s: %s", c->id.c_str(), strerror(-ret));
@@ -328,6 +333,7 @@ void picam_camera_free(picam_camera *c)
 			stopLocked(c, nullptr);
 			if (c->state != CameraState::Available) {
 				dropConfiguration(c, nullptr);
+				c->camera->requestCompleted.disconnect(c); // stopped: nothing emits
 				c->camera->release();
 				c->state = CameraState::Available;
 			} else {
@@ -336,7 +342,6 @@ void picam_camera_free(picam_camera *c)
 						picam_request_free_locked(r, nullptr);
 			}
 		}
-		c->camera->requestCompleted.disconnect(c);
 		return 0;
 	});
 	c->camera.reset();

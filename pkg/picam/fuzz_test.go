@@ -4,34 +4,22 @@ import (
 	"context"
 	"errors"
 	"math"
-	"sync"
 	"testing"
 	"time"
 )
 
-// The fuzz targets share one open camera per process (a fuzzing worker
-// runs many inputs): opening one per input would measure libcamera's
-// start-up, not the input's handling. Seed corpora are in
+// Each fuzz target opens the camera once per process (a fuzzing worker
+// runs many inputs; opening one per input would measure libcamera's
+// start-up, not the input's handling) and closes it when done, so that the
+// tests and examples after it find the camera free. Seed corpora are in
 // testdata/fuzz/<FuzzName>/; go test runs them as tests, make fuzz fuzzes.
-
-var fuzzCam struct {
-	once sync.Once
-	c    *Camera
-	err  error
-}
-
-func fuzzCamera(t *testing.T) *Camera {
-	fuzzCam.once.Do(func() {
-		opts, _ := testOptions(barsID)
-		fuzzCam.c, fuzzCam.err = OpenWith(opts)
-	})
-	if fuzzCam.err != nil {
-		t.Fatal(fuzzCam.err)
+func fuzzCamera(f *testing.F) *Camera {
+	opts, _ := testOptions(barsID)
+	c, err := OpenWith(opts)
+	if err != nil {
+		f.Fatal(err)
 	}
-	c := fuzzCam.c
-	if err := c.Stop(); err != nil {
-		t.Fatalf("Stop before the input: %v", err)
-	}
+	f.Cleanup(func() { c.Close() })
 	return c
 }
 
@@ -48,8 +36,11 @@ func FuzzConfigure(f *testing.F) {
 	f.Add(uint16(640), uint16(480), uint8(0), uint8(2), true, uint16(64), uint16(48), false, uint8(0), true, int16(0))
 	f.Add(uint16(0), uint16(0), uint8(3), uint8(0), false, uint16(0), uint16(0), true, uint8(2), false, int16(-1))
 	f.Add(uint16(65535), uint16(1), uint8(10), uint8(255), true, uint16(65535), uint16(65535), true, uint8(7), true, int16(32767))
+	c := fuzzCamera(f)
 	f.Fuzz(func(t *testing.T, w, h uint16, format, bufs uint8, lores bool, lw, lh uint16, raw bool, orient uint8, queue bool, depth int16) {
-		c := fuzzCamera(t)
+		if err := c.Stop(); err != nil {
+			t.Fatalf("Stop before the input: %v", err)
+		}
 		cfg := c.PreviewConfiguration()
 		cfg.Main = StreamConfig{Size: Size{Width: uint32(w), Height: uint32(h)}, Format: fuzzFormats[int(format)%len(fuzzFormats)]}
 		cfg.BufferCount = int(bufs)
@@ -107,19 +98,14 @@ func FuzzControls(f *testing.F) {
 	f.Add(uint8(3), -1.0, int64(math.MinInt64), true)
 	f.Add(uint8(4), 0.0, int64(33333), false)
 	f.Add(uint8(7), 1e300, int64(1), true)
-	c := (*Camera)(nil)
+	c := fuzzCamera(f)
+	if _, err := c.Configure(nv12Config(c, small)); err != nil {
+		f.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, which uint8, x float64, n int64, b bool) {
-		if c == nil {
-			c = fuzzCamera(t)
-			if _, err := c.Configure(nv12Config(c, small)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if !c.Started() {
-			if err := c.Start(); err != nil {
-				t.Fatal(err)
-			}
-		}
 		var ctrls Controls
 		// valid is false for values no camera can take: not a number,
 		// infinite, or a rate or duration of zero or less.
