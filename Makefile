@@ -6,6 +6,7 @@
 #   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side
 #   make capture                   the main job: capture frames (the virtual camera without hardware)
 #   make pipeline ARGS="-workers 4"    capture, process in parallel, send in order; heartbeat lateness
+#   make soak / chaos / fuzz / test-asan   the reliability suite (docs/reliability.md)
 #
 # Where the host's own libcamera has the virtual pipeline the commands run
 # natively; otherwise in a Debian trixie root built once and cached in
@@ -53,3 +54,4 @@ clean-root:
 	rm -rf "$${PICAMGO_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/picamgo}/trixie-$(LIBCAMERA)"
 
 include mk/cross.mk
+include mk/reliability.mk
