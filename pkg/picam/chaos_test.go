@@ -225,10 +225,11 @@ func chaosCapture(ch *chaos, rng *rand.Rand) error {
 	if err != nil {
 		return unexpected(err)
 	}
-	if f, err := r.Frame(Main); err == nil && scroll(f) < 0 {
-		return fmt.Errorf("frame %d has no bars", r.Sequence())
-	} else if err != nil && !expected(err) {
+	// A request taken before another goroutine's Close stays readable.
+	if f, err := r.Frame(Main); err != nil && !expected(err) {
 		return err
+	} else if err == nil && (len(f.Planes) == 0 || len(f.Planes[0]) < int(f.Size.Width) || scroll(f) < 0) {
+		return fmt.Errorf("frame %d of %v has no bars", r.Sequence(), f)
 	}
 	if rng.IntN(2) == 0 {
 		ch.keep(r) // released later, perhaps after a Stop or a Close
