@@ -35,11 +35,12 @@ chaos:
 	$(RUN) env PICAMGO_CHAOS_OPS=$(CHAOSOPS) $(if $(CHAOSSEED),PICAMGO_CHAOS_SEED=$(CHAOSSEED)) \
 		go test -race -count=1 -timeout 60m -run '^TestChaos$$' -v ./pkg/picam
 
+# Every target runs even if one fails, so that one failure hides no other.
 fuzz:
-	@set -e; for t in $(if $(FUZZ),$(filter %:$(FUZZ),$(FUZZ_TARGETS)),$(FUZZ_TARGETS)); do \
+	@failed=; for t in $(if $(FUZZ),$(filter %:$(FUZZ),$(FUZZ_TARGETS)),$(FUZZ_TARGETS)); do \
 		echo "--- fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
-		$(RUN) go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
-	done
+		$(RUN) go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || failed="$$failed $${t#*:}"; \
+	done; [ -z "$$failed" ] || { echo "fuzz: failed:$$failed"; exit 1; }
 
 test-asan:
 	$(RUN) env CGO_CXXFLAGS='$(ASAN_CXXFLAGS)' ASAN_OPTIONS='$(ASAN_OPTIONS)' \

@@ -172,7 +172,7 @@ func heldCount(c *Camera) int {
 
 func waitHeld(t *testing.T, c *Camera, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second) // only against a hang
 	for heldCount(c) != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("held %d, want %d", heldCount(c), n)
