@@ -318,21 +318,8 @@ func TestStall(t *testing.T) {
 	// A context ends the wait first, and leaves nothing behind: cancelled
 	// as soon as the engine took the wait, a whole timeout before the
 	// stall.
-	cctx, cancel := context.WithCancel(context.Background())
+	errc, cancel := waitingCapture(t, c)
 	defer cancel()
-	ctx := &doneCounter{Context: cctx, second: make(chan struct{})}
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.CaptureRequest(ctx)
-		errc <- err
-	}()
-	select {
-	case <-ctx.second:
-	case err := <-errc:
-		t.Fatalf("CaptureRequest with every buffer held = %v before waiting", err)
-	case <-time.After(20 * time.Second):
-		t.Fatalf("CaptureRequest did not wait within 20s (ctx.Done called %d times)", ctx.calls.Load())
-	}
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("CaptureRequest cancelled while waiting = %v", err)
@@ -353,6 +340,30 @@ func TestStall(t *testing.T) {
 	if st := c.Stats(); st.Stalls != 1 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+// waitingCapture starts a CaptureRequest on a camera whose buffers are all
+// held and returns once the engine took its wait: its result comes on
+// errc; cancel cancels its context.
+func waitingCapture(t *testing.T, c *Camera) (errc <-chan error, cancel context.CancelFunc) {
+	t.Helper()
+	cctx, cancel := context.WithCancel(context.Background())
+	ctx := &doneCounter{Context: cctx, second: make(chan struct{})}
+	ch := make(chan error, 1)
+	go func() {
+		_, err := c.CaptureRequest(ctx)
+		ch <- err
+	}()
+	select {
+	case <-ctx.second:
+	case err := <-ch:
+		cancel()
+		t.Fatalf("CaptureRequest with every buffer held = %v before waiting", err)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatalf("CaptureRequest did not wait within 20s (ctx.Done called %d times)", ctx.calls.Load())
+	}
+	return ch, cancel
 }
 
 // doneCounter is a context that closes second when Done is called a

@@ -199,19 +199,8 @@ func faultCloseWhileBlocked(t *testing.T) {
 	for range 4 {
 		held = append(held, capture(t, c))
 	}
-	cctx, cancel := context.WithCancel(context.Background())
+	errc, cancel := waitingCapture(t, c)
 	defer cancel()
-	ctx := &doneCounter{Context: cctx, second: make(chan struct{})}
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.CaptureRequest(ctx)
-		errc <- err
-	}()
-	select {
-	case <-ctx.second: // the engine took the wait
-	case err := <-errc:
-		t.Fatalf("CaptureRequest with every buffer held = %v before waiting", err)
-	}
 	within(t, "Close with a capture call waiting", func() { c.Close() })
 	select {
 	case err := <-errc:
