@@ -346,6 +346,17 @@ func TestStreamDropOldestSlowConsumer(t *testing.T) {
 		after.Frames-before.Frames, seqs, ss, captures.Load())
 }
 
+// eventually polls cond until it holds; the 20s deadline is only against
+// a hang, and fails the test.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(200 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 20s for %s", what)
+		}
+	}
+}
+
 // TestStreamLatestAndHoldLimit: a Latest consumer that hoards frames
 // through the channel is held to its limit by the stream itself, the
 // camera goes on with its last buffer, and once the consumer lets go it
@@ -381,6 +392,12 @@ func TestStreamLatestAndHoldLimit(t *testing.T) {
 	for range window {
 		capture(t, c).Release()
 	}
+	// A capture call has its frame before the engine offered it to the
+	// stream: wait for the engine to have done so for the last one.
+	eventually(t, "the stream counted the frames captured", func() bool {
+		s := st.Stats()
+		return s.Delivered+s.Dropped-before.Delivered-before.Dropped >= window
+	})
 	ss := st.Stats()
 	select {
 	case r := <-st.C():
@@ -577,6 +594,11 @@ func TestStreamsNeverStarveTheCamera(t *testing.T) {
 	for range frames {
 		capture(t, c).Release()
 	}
+	// A capture call has its frame before the engine offered it to the
+	// streams: wait for the engine to have done so for the last one.
+	eventually(t, "the streams counted the frames captured", func() bool {
+		return c.Stats().Withheld-before.Withheld >= frames
+	})
 	after := c.Stats()
 	if after.Frames-before.Frames < frames || after.Withheld-before.Withheld < frames {
 		t.Errorf("over %d captures: before %+v after %+v; want every frame withheld", frames, before, after)
