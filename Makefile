@@ -9,6 +9,7 @@
 #   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side
 #   make capture                   the main job: capture frames (the virtual camera without hardware)
 #   make pipeline ARGS="-workers 4"    capture, process in parallel, send in order; heartbeat lateness
+#   make soak / chaos / fuzz / test-asan   the reliability suite (docs/reliability.md)
 #
 # Where the host's own libcamera has the virtual pipeline the commands run
 # natively; otherwise in a Debian trixie root built once and cached in
@@ -61,3 +62,4 @@ test-switch:
 	.ci/libcamera-switch.sh
 
 include mk/cross.mk
+include mk/reliability.mk

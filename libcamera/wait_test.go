@@ -214,6 +214,11 @@ func TestWaitRequestClose(t *testing.T) {
 // The capture loop allocates nothing per frame, with a cancellable context
 // reused across calls (the benchmark reports the same with -benchmem).
 func TestWaitRequestNoAllocs(t *testing.T) {
+	if asanEnabled {
+		// Measured: 3 per frame with -asan, 0 without; the instrumented
+		// cgo calls allocate, the loop does not.
+		t.Skip("allocation counts under AddressSanitizer are the instrumentation's")
+	}
 	r := newRig(t, barsID, Size{64, 48}, AllocatorMemfd)
 	r.start(t)
 	ctx, cancel := context.WithCancel(context.Background())

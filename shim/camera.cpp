@@ -152,8 +152,7 @@ int picam_camera_open(picam_manager *m, int index, picam_completion_fn fn, void 
 		c->id = c->camera->id();
 		c->fn = fn;
 		c->handle = handle;
-		c->camera->requestCompleted.connect(c, &picam_camera::requestCompleted);
-		*out = c;
+		*out = c; // connected to requestCompleted once acquired (see picam_camera_acquire)
 		return 0;
 	});
 }
@@ -216,6 +215,11 @@ int picam_camera_acquire(picam_camera *c, picam_error *err)
 			return picam::fail(err, ret, "acquire %s: %s", c->id.c_str(),
 					   ret == -EBUSY ? "camera is in use" : strerror(-ret));
 		c->state = CameraState::Acquired;
+		// Only the handle that acquired the camera listens to it, and only
+		// while it holds it: libcamera's Signal is not safe to connect or
+		// disconnect while it emits on libcamera's thread, which it does
+		// while another handle (another Manager's) runs the camera.
+		c->camera->requestCompleted.connect(c, &picam_camera::requestCompleted);
 		return 0;
 	});
 }
@@ -257,6 +261,7 @@ int picam_camera_release(picam_camera *c, picam_error *err)
 		int ret = dropConfiguration(c, err);
 		if (ret < 0)
 			return ret;
+		c->camera->requestCompleted.disconnect(c); // stopped: nothing emits
 		ret = c->camera->release();
 		if (ret < 0)
 			return picam::fail(err, ret, "release %s: %s", c->id.c_str(), strerror(-ret));
@@ -359,12 +364,14 @@ void picam_camera_free(picam_camera *c)
 	// skip the next. If stopping or disconnecting threw, libcamera may
 	// still complete requests into c: then c (and its share of the
 	// manager) is leaked rather than freed under libcamera's feet. A stop
-	// that returns an error (a camera gone) is freed as before.
+	// that returns an error (a camera gone) is freed as before. The
+	// handle listens to requestCompleted only while acquired.
 	int stopped = picam::guarded(nullptr, "free camera", [&]() -> int {
 		std::lock_guard<std::mutex> lock(c->mu);
 		stopLocked(c, nullptr);
 		if (c->state != CameraState::Available) {
 			dropConfiguration(c, nullptr);
+			c->camera->requestCompleted.disconnect(c); // stopped: nothing emits
 			c->camera->release();
 			c->state = CameraState::Available;
 		} else {
@@ -374,11 +381,7 @@ void picam_camera_free(picam_camera *c)
 		}
 		return 0;
 	});
-	int disconnected = picam::guarded(nullptr, "free camera", [&]() -> int {
-		c->camera->requestCompleted.disconnect(c);
-		return 0;
-	});
-	if (stopped < 0 || disconnected < 0)
+	if (stopped < 0)
 		return;
 	picam::guarded(nullptr, "free camera", [&]() -> int {
 		c->camera.reset();

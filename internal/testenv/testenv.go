@@ -109,18 +109,40 @@ func (e Env) Count() Counts {
 
 // Settle collects garbage until the counts stop changing, so that cleanups
 // of earlier tests are not mistaken for the caller's, and returns them.
+//
+// "Stopped changing" is three rounds in a row, each waiting for the
+// cleanups a collection queued (see flushCleanups): on a loaded machine a
+// single 10ms pause could end before an earlier test's cleanup unmapped its
+// buffers, which the leak check then counted as freed by the test.
 func (e Env) Settle() Counts {
 	last := e.Count()
-	for range 20 {
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
+	stable := 0
+	for range 60 {
+		flushCleanups()
 		now := e.Count()
-		if now == last {
+		if now != last {
+			stable = 0
+		} else if stable++; stable == 3 {
 			return now
 		}
 		last = now
 	}
 	return last
+}
+
+// flushCleanups collects garbage and waits for a cleanup queued by that
+// collection to run, so that the cleanups queued with it (or before) have
+// had their turn; the wait is bounded, as a cleanup may be slow.
+func flushCleanups() {
+	done := make(chan struct{})
+	sentinel := new([64]byte) // not a tiny allocation, whose cleanup may never run
+	runtime.AddCleanup(sentinel, func(ch chan struct{}) { close(ch) }, done)
+	runtime.GC() // sentinel is dead here: its last use was above
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+	time.Sleep(10 * time.Millisecond) // what the cleanups started (goroutines ending)
 }
 
 // CheckLeaks returns a function that fails the test if fds, mappings,

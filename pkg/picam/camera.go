@@ -142,6 +142,10 @@ type Camera struct {
 	stalls    atomic.Uint64
 	dropped   atomic.Uint64
 
+	// paceTrace, set by tests before Start, sees each paced queueing: the
+	// slot of MaxFrameRate's schedule it took and when it happened.
+	paceTrace func(slot, queued time.Time)
+
 	// Streams and callbacks (stream.go, callback.go).
 	streamDropped atomic.Uint64
 	withheld      atomic.Uint64

@@ -377,6 +377,9 @@ func (e *engine) queue(s *slot) {
 		if e.nextQueue.IsZero() || now.Sub(e.nextQueue) > e.pace {
 			e.nextQueue = now
 		}
+		if c.paceTrace != nil {
+			c.paceTrace(e.nextQueue, now)
+		}
 		e.nextQueue = e.nextQueue.Add(e.pace)
 	}
 }

@@ -172,7 +172,7 @@ func heldCount(c *Camera) int {
 
 func waitHeld(t *testing.T, c *Camera, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second) // only against a hang
 	for heldCount(c) != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("held %d, want %d", heldCount(c), n)
@@ -284,10 +284,12 @@ func TestLeakedRequestRecovered(t *testing.T) {
 
 func TestStall(t *testing.T) {
 	// The stall timeout is far above the tests' frame interval (2ms), so
-	// that capture calls do not stall while frames flow, and far below
+	// that capture calls do not stall while frames flow, even on a loaded
+	// machine that leaves the camera's threads unscheduled for a while
+	// (200ms did not hold at a load of 8 on 2 cores), and far below
 	// OpenWith's 3s default, so that a stall after it would show that the
 	// option was ignored.
-	const timeout, defaultTimeout = 200 * time.Millisecond, 3 * time.Second
+	const timeout, defaultTimeout = time.Second, 3 * time.Second
 	c, _ := startNoQueue(t, barsID, func(o *Options) { o.StallTimeout = timeout })
 	var held []*CompletedRequest
 	for range 4 {
@@ -301,7 +303,7 @@ func TestStall(t *testing.T) {
 		t.Fatalf("CaptureRequest with every buffer held = %v, want ErrStalled", err)
 	}
 	// Timers never fire early, so the lower bounds are exact. The upper one
-	// only tells the timeout from the default: the 2.8s between them are
+	// only tells the timeout from the default: the 2s between them are
 	// left to scheduling delays, which the test does not judge.
 	if d < timeout || se.Waited < timeout || d >= defaultTimeout {
 		t.Errorf("stalled after %v (reported %v), want %v or a little more", d, se.Waited, timeout)
@@ -316,21 +318,8 @@ func TestStall(t *testing.T) {
 	// A context ends the wait first, and leaves nothing behind: cancelled
 	// as soon as the engine took the wait, a whole timeout before the
 	// stall.
-	cctx, cancel := context.WithCancel(context.Background())
+	errc, cancel := waitingCapture(t, c)
 	defer cancel()
-	ctx := &doneCounter{Context: cctx, second: make(chan struct{})}
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.CaptureRequest(ctx)
-		errc <- err
-	}()
-	select {
-	case <-ctx.second:
-	case err := <-errc:
-		t.Fatalf("CaptureRequest with every buffer held = %v before waiting", err)
-	case <-time.After(20 * time.Second):
-		t.Fatalf("CaptureRequest did not wait within 20s (ctx.Done called %d times)", ctx.calls.Load())
-	}
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("CaptureRequest cancelled while waiting = %v", err)
@@ -351,6 +340,30 @@ func TestStall(t *testing.T) {
 	if st := c.Stats(); st.Stalls != 1 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+// waitingCapture starts a CaptureRequest on a camera whose buffers are all
+// held and returns once the engine took its wait: its result comes on
+// errc; cancel cancels its context.
+func waitingCapture(t *testing.T, c *Camera) (errc <-chan error, cancel context.CancelFunc) {
+	t.Helper()
+	cctx, cancel := context.WithCancel(context.Background())
+	ctx := &doneCounter{Context: cctx, second: make(chan struct{})}
+	ch := make(chan error, 1)
+	go func() {
+		_, err := c.CaptureRequest(ctx)
+		ch <- err
+	}()
+	select {
+	case <-ctx.second:
+	case err := <-ch:
+		cancel()
+		t.Fatalf("CaptureRequest with every buffer held = %v before waiting", err)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatalf("CaptureRequest did not wait within 20s (ctx.Done called %d times)", ctx.calls.Load())
+	}
+	return ch, cancel
 }
 
 // doneCounter is a context that closes second when Done is called a

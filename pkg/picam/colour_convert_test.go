@@ -459,6 +459,11 @@ func TestColourSpaceNoEncoding(t *testing.T) {
 // TestRGBAAllocs: the conversion allocates the output image and what
 // Frame.Image always did, nothing per colour space.
 func TestRGBAAllocs(t *testing.T) {
+	if asanEnabled {
+		// Measured: 14 allocations for every colour space but JFIF's 4 under
+		// -asan, the same count for all without: the instrumentation's.
+		t.Skip("allocation counts under AddressSanitizer are the instrumentation's")
+	}
 	for _, cs := range testColourSpaces {
 		f, _ := yccTestFrame(FormatNV12, 16, 8, true, cs.cs, 3)
 		jf, _ := yccTestFrame(FormatNV12, 16, 8, true, nil, 3)

@@ -352,8 +352,10 @@ func (st *FrameStream) offer(s *slot) {
 	if n := st.held.Add(1); n > st.peak.Load() {
 		st.peak.Store(n) // exact: held only grows here, on the engine
 	}
-	st.ch <- r
+	// Counted before the send: a consumer that has the frame must see it
+	// in Stats (a count after it let Stats lag behind what Next returned).
 	st.delivered.Add(1)
+	st.ch <- r
 }
 
 // skip counts a frame the stream did not pass on.
