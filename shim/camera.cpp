@@ -215,11 +215,9 @@ int picam_camera_acquire(picam_camera *c, picam_error *err)
 			return picam::fail(err, ret, "acquire %s: %s", c->id.c_str(),
 					   ret == -EBUSY ? "camera is in use" : strerror(-ret));
 		c->state = CameraState::Acquired;
-		// Only the handle that acquired the camera listens to it, and only
-		// while it holds it: libcamera's Signal is not safe to connect or
-		// disconnect while it emits on libcamera's thread, which it does
-		// while another handle (another Manager's) runs the camera.
-		c->camera->requestCompleted.connect(c, &picam_camera::requestCompleted);
+		// Connected once per camera for the manager's life, never
+		// disconnected: see picam::listen.
+		picam::listen(c->camera.get());
 		return 0;
 	});
 }
@@ -261,7 +259,6 @@ int picam_camera_release(picam_camera *c, picam_error *err)
 		int ret = dropConfiguration(c, err);
 		if (ret < 0)
 			return ret;
-		c->camera->requestCompleted.disconnect(c); // stopped: nothing emits
 		ret = c->camera->release();
 		if (ret < 0)
 			return picam::fail(err, ret, "release %s: %s", c->id.c_str(), strerror(-ret));
@@ -361,17 +358,15 @@ void picam_camera_free(picam_camera *c)
 	if (!c)
 		return;
 	// Each step guarded on its own, so that an exception in one does not
-	// skip the next. If stopping or disconnecting threw, libcamera may
+	// skip the next. If stopping threw, libcamera may
 	// still complete requests into c: then c (and its share of the
 	// manager) is leaked rather than freed under libcamera's feet. A stop
-	// that returns an error (a camera gone) is freed as before. The
-	// handle listens to requestCompleted only while acquired.
+	// that returns an error (a camera gone) is freed as before.
 	int stopped = picam::guarded(nullptr, "free camera", [&]() -> int {
 		std::lock_guard<std::mutex> lock(c->mu);
 		stopLocked(c, nullptr);
 		if (c->state != CameraState::Available) {
 			dropConfiguration(c, nullptr);
-			c->camera->requestCompleted.disconnect(c); // stopped: nothing emits
 			c->camera->release();
 			c->state = CameraState::Available;
 		} else {

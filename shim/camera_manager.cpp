@@ -1,5 +1,7 @@
 #include "camera_manager.h"
 
+#include <set>
+
 using namespace libcamera;
 
 namespace picam {
@@ -7,6 +9,29 @@ namespace picam {
 static std::mutex managerMu;
 static int managerRefs;
 static CameraManager *manager;
+// The cameras whose requestCompleted routeCompletion listens to: each is
+// connected once and stays connected while the manager lives. libcamera's
+// Signal copies its slots and calls them outside its lock, so a disconnect
+// racing an emission (one camera stopping while libcamera's thread still
+// completes on it) frees a slot that is about to run: a segfault on
+// libcamera's thread, seen with two cameras cycling under -race.
+static std::set<Camera *> listened;
+
+// On libcamera's thread: every request the shim made carries its
+// picam_request as cookie, which names the handle that waits for it.
+static void routeCompletion(Request *request)
+{
+	auto *r = reinterpret_cast<picam_request *>(request->cookie());
+	if (r && r->camera)
+		r->camera->requestCompleted(request);
+}
+
+void listen(Camera *camera)
+{
+	std::lock_guard<std::mutex> lock(managerMu);
+	if (listened.insert(camera).second)
+		camera->requestCompleted.connect(&routeCompletion);
+}
 
 CameraManager *managerRef(picam_error *err, int *ret)
 {
@@ -35,6 +60,8 @@ void managerUnref() noexcept
 			CameraManager *cm = manager;
 			manager = nullptr;
 			cm->stop();
+			// The cameras go with the manager, and their Signals with them.
+			listened.clear();
 			delete cm;
 		}
 	} catch (...) {

@@ -129,6 +129,9 @@ int decodeControls(const libcamera::ControlInfoMap &info, const uint8_t *data, s
 libcamera::CameraManager *managerRef(picam_error *err, int *ret);
 // Never throws: it runs where no error can be reported (freeing).
 void managerUnref() noexcept;
+// Routes the camera's completed requests to the handles that made them,
+// from now until the manager goes; safe to call again.
+void listen(libcamera::Camera *camera);
 
 // framebuffer_allocator.cpp
 struct PlaneLayout {
