@@ -4,7 +4,10 @@ package libcamera
 import "C"
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
+	"syscall"
 	"unsafe"
 )
 
@@ -212,9 +215,18 @@ func (r *Request) Free() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r.h != nil {
-		var e C.picam_error
-		if err := cError("Request.Free", C.picam_request_free(r.h, &e), &e); err != nil {
-			return err
+		for {
+			var e C.picam_error
+			err := cError("Request.Free", C.picam_request_free(r.h, &e), &e)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, syscall.EINPROGRESS) {
+				return err
+			}
+			// Completed, and libcamera's thread is still handing it to
+			// Go (reading its record); that never blocks, so wait it out.
+			runtime.Gosched()
 		}
 		r.h = nil
 		if int(r.slot) < len(c.requests) && c.requests[r.slot] == r {

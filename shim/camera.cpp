@@ -126,10 +126,13 @@ void picam_camera::requestCompleted(Request *request) noexcept
 	} catch (...) {
 		// Best effort, as syncForCpu's ioctls are: caches stay as they were.
 	}
-	r->state.store(RequestState::Completed, std::memory_order_release);
+	r->state.store(RequestState::Completing, std::memory_order_release);
 	queued.fetch_sub(1, std::memory_order_acq_rel);
 	if (fn)
 		fn(handle, r->slot, &c);
+	// Unless Go already reused or requeued it (it may, once received).
+	RequestState completing = RequestState::Completing;
+	r->state.compare_exchange_strong(completing, RequestState::Completed, std::memory_order_acq_rel);
 }
 
 extern "C" {

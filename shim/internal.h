@@ -167,7 +167,10 @@ struct picam_stream_buffers {
 	std::vector<picam_request *> users;                           // per buffer, or null
 };
 
-enum class RequestState { Idle, Queued, Completed };
+// Completing: libcamera's thread is handing the request to Go; it may be
+// reused and queued again (Go received it), but not freed until the hand-off
+// returns, since the completion record Go reads lives in the request.
+enum class RequestState { Idle, Queued, Completing, Completed };
 
 struct picam_request {
 	picam_camera *camera;

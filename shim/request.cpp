@@ -14,8 +14,11 @@ static void detachBuffers(picam_request *r)
 
 int picam_request_free_locked(picam_request *r, picam_error *err)
 {
-	if (r->state.load() == RequestState::Queued)
+	RequestState st = r->state.load();
+	if (st == RequestState::Queued)
 		return picam::fail(err, -EBUSY, "free request: it is queued; stop the camera first");
+	if (st == RequestState::Completing)
+		return picam::fail(err, -EINPROGRESS, "free request: its completion is still being handed over");
 	picam_camera *c = r->camera;
 	picam::syncForCpu(r, false);
 	detachBuffers(r);
@@ -129,7 +132,8 @@ int picam_request_queue(picam_request *r, const uint8_t *controls, size_t len, p
 		RequestState st = r->state.load();
 		if (st == RequestState::Queued)
 			return picam::fail(err, -EBUSY, "queue request: it is already queued");
-		if (st == RequestState::Completed || r->request->status() != Request::RequestPending)
+		if (st == RequestState::Completed || st == RequestState::Completing ||
+		    r->request->status() != Request::RequestPending)
 			return picam::fail(err, -EINVAL, "queue request: it has completed; reuse it first");
 		if (r->buffers.empty())
 			return picam::fail(err, -EINVAL, "queue request: it has no buffers");
