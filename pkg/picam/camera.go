@@ -145,6 +145,9 @@ type Camera struct {
 	// paceTrace, set by tests before Start, sees each paced queueing: the
 	// slot of MaxFrameRate's schedule it took and when it happened.
 	paceTrace func(slot, queued time.Time)
+	// waitHanded, set by tests before a capture starts, is called once the
+	// capture's waiter is with the engine (it then waits for a frame).
+	waitHanded func()
 
 	// Streams and callbacks (stream.go, callback.go).
 	streamDropped atomic.Uint64

@@ -469,6 +469,9 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	if c.waitHanded != nil {
+		c.waitHanded()
+	}
 	select {
 	case res := <-w.ch:
 		return res.s, res.err

@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 )
 
 // blockedCall is a call that waits for frames until the camera stops or
-// closes. It calls running once it is sure to be waiting, or leaves that
-// to parkedIn: a function its goroutine is then blocked in.
+// closes. It calls running once it is sure to be waiting, or, with waits
+// set, goes through Camera.wait, which says so through waitHanded.
 type blockedCall struct {
-	name     string
-	parkedIn string
-	run      func(ctx context.Context, c *Camera, running func()) error
+	name  string
+	waits bool
+	run   func(ctx context.Context, c *Camera, running func()) error
 }
 
 // never is a capture option no frame satisfies: the call waits until the
@@ -24,44 +22,43 @@ type blockedCall struct {
 var never = After(time.Now().Add(time.Hour))
 
 func blockedCalls(dir string) []blockedCall {
-	const inWait = ".(*Camera).wait("
 	return []blockedCall{
-		{"CaptureRequest", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"CaptureRequest", true, func(ctx context.Context, c *Camera, _ func()) error {
 			_, err := c.CaptureRequest(ctx, never)
 			return err
 		}},
-		{"CaptureMetadata", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"CaptureMetadata", true, func(ctx context.Context, c *Camera, _ func()) error {
 			_, err := c.CaptureMetadata(ctx, never)
 			return err
 		}},
-		{"CaptureFrame", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"CaptureFrame", true, func(ctx context.Context, c *Camera, _ func()) error {
 			_, _, err := c.CaptureFrame(ctx, Main, never)
 			return err
 		}},
-		{"CaptureBuffer", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"CaptureBuffer", true, func(ctx context.Context, c *Camera, _ func()) error {
 			_, err := c.CaptureBuffer(ctx, Main, never)
 			return err
 		}},
-		{"CaptureImage", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"CaptureImage", true, func(ctx context.Context, c *Camera, _ func()) error {
 			_, err := c.CaptureImage(ctx, Main, never)
 			return err
 		}},
-		{"CaptureFile", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"CaptureFile", true, func(ctx context.Context, c *Camera, _ func()) error {
 			_, err := c.CaptureFile(ctx, filepath.Join(dir, "never.png"), Main, never)
 			return err
 		}},
-		{"DropFrames", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"DropFrames", true, func(ctx context.Context, c *Camera, _ func()) error {
 			return c.DropFrames(ctx, 1<<30)
 		}},
-		{"CaptureRequestAsync", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"CaptureRequestAsync", true, func(ctx context.Context, c *Camera, _ func()) error {
 			_, err := c.CaptureRequestAsync(ctx, never).Wait(ctx)
 			return err
 		}},
-		{"CaptureFrameAsync", inWait, func(ctx context.Context, c *Camera, _ func()) error {
+		{"CaptureFrameAsync", true, func(ctx context.Context, c *Camera, _ func()) error {
 			_, err := c.CaptureFrameAsync(ctx, Main, never).Wait(ctx)
 			return err
 		}},
-		{"Stream.Next", "", func(ctx context.Context, c *Camera, running func()) error {
+		{"Stream.Next", false, func(ctx context.Context, c *Camera, running func()) error {
 			st, err := c.Stream(ctx, StreamOptions{})
 			if err != nil {
 				return err
@@ -76,7 +73,7 @@ func blockedCalls(dir string) []blockedCall {
 				running()
 			}
 		}},
-		{"Stream.C", "", func(ctx context.Context, c *Camera, running func()) error {
+		{"Stream.C", false, func(ctx context.Context, c *Camera, running func()) error {
 			st, err := c.Stream(ctx, StreamOptions{})
 			if err != nil {
 				return err
@@ -88,7 +85,7 @@ func blockedCalls(dir string) []blockedCall {
 			}
 			return st.Err()
 		}},
-		{"Frames", "", func(ctx context.Context, c *Camera, running func()) error {
+		{"Frames", false, func(ctx context.Context, c *Camera, running func()) error {
 			for _, err := range c.Frames(ctx, StreamOptions{}) {
 				if err != nil {
 					return err
@@ -97,7 +94,7 @@ func blockedCalls(dir string) []blockedCall {
 			}
 			return errors.New("Frames ended without an error")
 		}},
-		{"Process", "", func(ctx context.Context, c *Camera, running func()) error {
+		{"Process", false, func(ctx context.Context, c *Camera, running func()) error {
 			for _, err := range Process(ctx, c, ProcessOptions{Workers: 2}, func(context.Context, *CompletedRequest) (int, error) {
 				return 0, nil
 			}) {
@@ -122,6 +119,13 @@ func TestBlockedCallsEndWithClose(t *testing.T) {
 				ctx := ctxT(t)
 				running := make(chan struct{}, 1)
 				result := make(chan error, 1)
+				handed := make(chan struct{}, 1)
+				c.waitHanded = func() {
+					select {
+					case handed <- struct{}{}:
+					default:
+					}
+				}
 				go func() {
 					result <- call.run(ctx, c, func() {
 						select {
@@ -130,8 +134,12 @@ func TestBlockedCallsEndWithClose(t *testing.T) {
 						}
 					})
 				}()
-				if call.parkedIn != "" {
-					waitParked(t, call.parkedIn)
+				if call.waits {
+					select {
+					case <-handed:
+					case err := <-result:
+						t.Fatalf("%s ended before %s: %v", call.name, end, err)
+					}
 				} else {
 					select {
 					case <-running:
@@ -159,23 +167,4 @@ func TestBlockedCallsEndWithClose(t *testing.T) {
 			})
 		}
 	}
-}
-
-// waitParked waits until a goroutine is blocked in fn (a substring of a
-// function on its stack, such as ".(*Camera).wait(").
-func waitParked(t *testing.T, fn string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	buf := make([]byte, 1<<20)
-	for time.Now().Before(deadline) {
-		n := runtime.Stack(buf, true)
-		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
-			head, _, _ := strings.Cut(g, "\n")
-			if strings.Contains(g, fn) && (strings.Contains(head, "[select") || strings.Contains(head, "[chan")) {
-				return
-			}
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatalf("no goroutine blocked in %s", fn)
 }
