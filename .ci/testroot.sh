@@ -24,8 +24,9 @@ extra=""
 case "$flavor" in
 # OpenCV (for gocv, pkg/picamcv) and FFmpeg + TurboJPEG (pkg/video, with the
 # ffmpeg/ffprobe CLI its tests decode with, and a headless Chromium that loads
-# its example page) only in the main root: about +1.8 GB.
-0.7) backports=1 extra="libopencv-dev libavcodec-dev libavformat-dev libavutil-dev libturbojpeg0-dev ffmpeg chromium-headless-shell" ;;
+# its example page; exiftool, raw-identify and dcraw to read back EXIF and DNG
+# files) only in the main root: about +1.8 GB.
+0.7) backports=1 extra="libopencv-dev libavcodec-dev libavformat-dev libavutil-dev libturbojpeg0-dev ffmpeg chromium-headless-shell libimage-exiftool-perl libraw-bin dcraw" ;;
 0.4) backports=0 ;;
 rpi-*) backports=0 ;; # no root: see run_fork
 *) echo "testroot: unknown libcamera flavor '$flavor' (want 0.7, 0.4, rpi-0.5 or rpi-0.7)" >&2; exit 2 ;;
