@@ -1,0 +1,215 @@
+package picam
+
+// The capture calls (Picamera2's capture_* family): each hands a waiter to
+// the running engine (engine.go) and turns the frame it gets into what the
+// caller asked for.
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"runtime"
+	"time"
+)
+
+// CaptureOption is an option of [Camera.CaptureRequest]: [After], [Flush]
+// or [WithControls].
+type CaptureOption struct{ apply func(*waiter) }
+
+// After asks for a frame whose exposure started at or after t (Picamera2's
+// flush=timestamp): its SensorTimestamp minus its ExposureTime, where the
+// camera reports one.
+func After(t time.Time) CaptureOption {
+	mono := MonotonicNow() - int64(time.Since(t))
+	return CaptureOption{func(w *waiter) { w.after = mono }}
+}
+
+// Flush asks for a frame whose exposure started after the capture call
+// (Picamera2's flush=True).
+func Flush() CaptureOption {
+	return CaptureOption{func(w *waiter) { w.after = MonotonicNow() }}
+}
+
+// WithControls asks for a frame queued with the controls of SetControls call
+// id, or later ones.
+func WithControls(id ControlsID) CaptureOption {
+	return CaptureOption{func(w *waiter) { w.ctrl = id }}
+}
+
+// CaptureRequest returns the next frame (Picamera2's capture_request).
+// Release it when done. It fails with ctx's error, [ErrNotStarted] if the
+// camera is not started or stops meanwhile, and [ErrStalled] if the camera
+// delivers no frame within its stall timeout.
+//
+// Every caller waiting when a frame arrives receives it; a frame is never
+// handed out again to a later call. With [Configuration.Queue], the newest
+// frame nobody took is kept and returned at once: use [Flush] for a frame
+// from after the call.
+func (c *Camera) CaptureRequest(ctx context.Context, opts ...CaptureOption) (*CompletedRequest, error) {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureRequest(ctx, opts, pcs[:n])
+}
+
+func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs []uintptr) (*CompletedRequest, error) {
+	s, err := c.wait(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return newCompleted(s, pcs), nil
+}
+
+func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
+	e := c.eng.Load()
+	if e == nil {
+		return nil, c.errNotRunning("capture from")
+	}
+	w := &waiter{ch: make(chan result, 1)}
+	for _, o := range opts {
+		if o.apply != nil {
+			o.apply(w)
+		}
+	}
+	select {
+	case e.reqs <- w:
+	case <-e.done:
+		return nil, e.endErr
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if c.waitHanded != nil {
+		c.waitHanded()
+	}
+	select {
+	case res := <-w.ch:
+		return res.s, res.err
+	case <-ctx.Done():
+		if w.state.CompareAndSwap(waitPending, waitCancelled) {
+			return nil, ctx.Err()
+		}
+		// Delivered meanwhile: give the frame back.
+		if res := <-w.ch; res.s != nil {
+			res.s.unref()
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// DropFrames waits for n frames and drops them (Picamera2's drop_frames).
+func (c *Camera) DropFrames(ctx context.Context, n int) error {
+	for range n {
+		s, err := c.wait(ctx, nil)
+		if err != nil {
+			return err
+		}
+		s.unref()
+	}
+	return nil
+}
+
+// CaptureMetadata returns the next frame's metadata (Picamera2's
+// capture_metadata).
+func (c *Camera) CaptureMetadata(ctx context.Context, opts ...CaptureOption) (Metadata, error) {
+	return c.captureMetadata(ctx, opts)
+}
+
+func (c *Camera) captureMetadata(ctx context.Context, opts []CaptureOption) (Metadata, error) {
+	s, err := c.wait(ctx, opts)
+	if err != nil {
+		return Metadata{}, err
+	}
+	defer s.unref()
+	md, err := s.metadata()
+	if err != nil {
+		return Metadata{}, fmt.Errorf("picam: metadata: %w", err)
+	}
+	return Metadata{list: md}, nil
+}
+
+// CaptureFrame returns a copy of one stream of the next frame, made on the
+// caller's goroutine (Picamera2's capture_array; the copy keeps the
+// stream's layout, see [Frame]).
+func (c *Camera) CaptureFrame(ctx context.Context, stream Stream, opts ...CaptureOption) (Frame, Metadata, error) {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureFrame(ctx, stream, opts, pcs[:n])
+}
+
+// withFrame captures the next frame, passes it and its view of stream to
+// fn, and releases it when fn returns.
+func (c *Camera) withFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr, fn func(*CompletedRequest, Frame) error) error {
+	r, err := c.captureRequest(ctx, opts, pcs)
+	if err != nil {
+		return err
+	}
+	defer r.Release()
+	f, err := r.Frame(stream)
+	if err != nil {
+		return err
+	}
+	return fn(r, f)
+}
+
+func (c *Camera) captureFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (out Frame, md Metadata, err error) {
+	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
+		out = f.Clone()
+		var err error
+		md, err = r.Metadata()
+		return err
+	})
+	return out, md, err
+}
+
+// CaptureBuffer returns a copy of one stream's whole buffer, planes one after
+// the other with their line padding (Picamera2's capture_buffer).
+func (c *Camera) CaptureBuffer(ctx context.Context, stream Stream, opts ...CaptureOption) ([]byte, error) {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureBuffer(ctx, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureBuffer(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (buf []byte, err error) {
+	err = c.withFrame(ctx, stream, opts, pcs, func(_ *CompletedRequest, f Frame) error {
+		buf = f.AppendBytes(make([]byte, 0, f.Len()))
+		return nil
+	})
+	return buf, err
+}
+
+// CaptureImage returns one stream of the next frame as an image that owns
+// its pixels (Picamera2's capture_image).
+func (c *Camera) CaptureImage(ctx context.Context, stream Stream, opts ...CaptureOption) (image.Image, error) {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureImage(ctx, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureImage(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (img image.Image, err error) {
+	err = c.withFrame(ctx, stream, opts, pcs, func(_ *CompletedRequest, f Frame) error {
+		img, err = f.Clone().Image()
+		return err
+	})
+	return img, err
+}
+
+// CaptureFile writes one stream of the next frame to a file, as JPEG or PNG
+// after its extension (.jpg, .jpeg, .png), and returns the frame's metadata
+// (Picamera2's capture_file). The frame is encoded straight from the
+// camera's buffer on the caller's goroutine.
+func (c *Camera) CaptureFile(ctx context.Context, path string, stream Stream, opts ...CaptureOption) (Metadata, error) {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureFile(ctx, path, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureFile(ctx context.Context, path string, stream Stream, opts []CaptureOption, pcs []uintptr) (md Metadata, err error) {
+	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
+		if err := f.Save(path, c.opts.JPEGQuality); err != nil {
+			return err
+		}
+		var err error
+		md, err = r.Metadata()
+		return err
+	})
+	return md, err
+}
