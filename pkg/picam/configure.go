@@ -1,8 +1,8 @@
 package picam
 
 // Applying a Configuration (config.go) to the camera: building libcamera's
-// configuration, validating it, reporting adjustments, and allocating the
-// requests and buffers of the new configuration.
+// configuration, validating it, reporting adjustments, and swapping the
+// previous configuration's requests and buffers for new ones (slot.go).
 
 import (
 	"errors"
