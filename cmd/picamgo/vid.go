@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -259,6 +260,7 @@ func record(ctx *runContext, cam *picam.Camera, f *vidFlags, tcp *video.TCPOutpu
 	}
 	saved := 0
 	save := func(why string) error {
+
 		name := f.output
 		if n, ok := numbered(f.output, saved); ok {
 			name = n
@@ -271,8 +273,21 @@ func record(ctx *runContext, cam *picam.Camera, f *vidFlags, tcp *video.TCPOutpu
 			out.infof("%s: already saving to %s", why, name)
 			return nil
 		}
-		if err := circ.Save(video.File(name)); err != nil {
-			return fmt.Errorf("saving the circular buffer to %s: %w", name, err)
+		// A trigger right at the start finds nothing held yet (ErrInvalid,
+		// as no save is in progress here): wait for the first frame.
+		for {
+			err := circ.Save(video.File(name))
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, video.ErrInvalid) {
+				return fmt.Errorf("saving the circular buffer to %s: %w", name, err)
+			}
+			select {
+			case <-rec.Done():
+				return rec.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
 		}
 		saved++
 		out.infof("%s: saving %s held before it, and what follows, to %s", why, circ.Buffered().Round(time.Millisecond), name)

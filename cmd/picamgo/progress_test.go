@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY opens a pseudo-terminal: the master to read, the slave for the
+// program's stderr.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("no pseudo-terminal: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetUint32(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+// TestProgress: on a terminal, vid redraws a progress line (elapsed,
+// frames, frames/s, dropped, file size); into a pipe it prints plain
+// lines only; with -q nothing.
+func TestProgress(t *testing.T) {
+	dir := t.TempDir()
+	master, slave := openPTY(t)
+	defer master.Close()
+	cmd := exec.Command(binary, "vid", "--frames", "60", "-o", "a.mp4")
+	cmd.Dir = dir
+	cmd.Stderr = slave
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	var tty bytes.Buffer
+	_, err := io.Copy(&tty, master) // until the program closes the terminal: EIO
+	if err != nil && !errors.Is(err, syscall.EIO) {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v:\n%s", err, tty.String())
+	}
+	t.Logf("terminal:\n%q", tty.String())
+	// 60 paced frames take two seconds: the line is redrawn every 250 ms.
+	redraws := strings.Count(tty.String(), "\r\033[K")
+	if redraws < 2 {
+		t.Fatalf("%d progress redraws, want several", redraws)
+	}
+	for _, want := range []string{"frames/s", "dropped", "kB", "0:0"} {
+		if !strings.Contains(tty.String(), want) {
+			t.Errorf("the progress line has no %q", want)
+		}
+	}
+
+	r := mustRun(t, dir, "vid", "--frames", "60", "-o", "b.mp4")
+	if strings.Contains(r.stderr, "\r") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("into a pipe: %q, want one plain summary line", r.stderr)
+	}
+	r = mustRun(t, dir, "vid", "--frames", "10", "-q", "-o", "c.mp4")
+	if r.stderr != "" || r.stdout != "" {
+		t.Errorf("-q printed %q %q", r.stdout, r.stderr)
+	}
+	if p := ffprobe(t, filepath.Join(dir, "c.mp4")); p.frames != 10 {
+		t.Errorf("-q: %+v", p)
+	}
+}
