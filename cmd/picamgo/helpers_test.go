@@ -11,8 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -23,6 +26,35 @@ import (
 // pattern), camera 1 picamgo-lines.
 
 var binary string // the picamgo built for the tests
+
+// emulator runs the binary where it cannot run itself: a test binary
+// cross-built for arm64 runs under qemu-user (make test-arm64), and its
+// `go build` builds picamgo for arm64 too (GOARCH is in the environment),
+// which the kernel cannot exec without binfmt_misc.
+var emulator []string
+
+// picamgoCmd is the command running picamgo with args.
+func picamgoCmd(ctx context.Context, args ...string) *exec.Cmd {
+	all := append(append(slices.Clone(emulator), binary), args...)
+	return exec.CommandContext(ctx, all[0], all[1:]...)
+}
+
+// findEmulator sets emulator when the built binary is not for this
+// machine's kernel to exec.
+func findEmulator() error {
+	err := exec.Command(binary, "help").Run()
+	if !errors.Is(err, syscall.ENOEXEC) {
+		return nil
+	}
+	name := map[string]string{"arm64": "qemu-aarch64", "arm": "qemu-arm"}[runtime.GOARCH]
+	path, lerr := exec.LookPath(name)
+	if name == "" || lerr != nil {
+		return fmt.Errorf("picamgo, built for %s, does not run here (%v) and there is no %q", runtime.GOARCH, err, name)
+	}
+	// -L /: the target's loader and libraries are this system's multiarch ones.
+	emulator = []string{path, "-L", "/"}
+	return nil
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "picamgo-test")
@@ -37,6 +69,11 @@ func TestMain(m *testing.M) {
 	}
 	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building picamgo: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	if err := findEmulator(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
@@ -57,7 +94,7 @@ func picamgo(t *testing.T, dir string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := picamgoCmd(ctx, args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -96,7 +133,7 @@ type started struct {
 
 func start(t *testing.T, dir string, stdout io.Writer, args ...string) *started {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := picamgoCmd(context.Background(), args...)
 	cmd.Dir = dir
 	cmd.Stdout = stdout
 	pr, err := cmd.StderrPipe()

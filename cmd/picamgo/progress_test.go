@@ -2,11 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -44,7 +44,7 @@ func TestProgress(t *testing.T) {
 	dir := t.TempDir()
 	master, slave := openPTY(t)
 	defer master.Close()
-	cmd := exec.Command(binary, "vid", "--frames", "60", "-o", "a.mp4")
+	cmd := picamgoCmd(context.Background(), "vid", "--frames", "60", "-o", "a.mp4")
 	cmd.Dir = dir
 	cmd.Stderr = slave
 	if err := cmd.Start(); err != nil {
