@@ -18,9 +18,8 @@ type console struct {
 	quiet          bool
 	verbose        verbosity
 
-	mu      sync.Mutex
-	drawn   bool // a progress line is on the screen, without its newline
-	lastLen int
+	mu    sync.Mutex
+	drawn bool // a progress line is on the screen, without its newline
 }
 
 func newConsole(stdout, stderr *os.File) *console {
