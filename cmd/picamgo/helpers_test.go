@@ -36,7 +36,13 @@ var emulator []string
 // picamgoCmd is the command running picamgo with args.
 func picamgoCmd(ctx context.Context, args ...string) *exec.Cmd {
 	all := append(append(slices.Clone(emulator), binary), args...)
-	return exec.CommandContext(ctx, all[0], all[1:]...)
+	cmd := exec.CommandContext(ctx, all[0], all[1:]...)
+	// picamgo's own log levels, not the test runner's (make test-arm64 sets
+	// LIBCAMERA_LOG_LEVELS=*:FATAL, which picamgo would honour).
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "LIBCAMERA_LOG_LEVELS=")
+	})
+	return cmd
 }
 
 // findEmulator sets emulator when the built binary is not for this
