@@ -83,3 +83,50 @@ func TestProgress(t *testing.T) {
 		t.Errorf("-q: %+v", p)
 	}
 }
+
+// TestCircularEnter: with stdin a terminal, Enter saves the circular
+// buffer (SIGUSR1 does it elsewhere; TestVidCircular).
+func TestCircularEnter(t *testing.T) {
+	dir := t.TempDir()
+	master, slave := openPTY(t)
+	defer master.Close()
+	cmd := picamgoCmd(context.Background(), "vid", "-t", "0", "--circular", "1", "--intra", "10", "-o", "event%d.mp4")
+	cmd.Dir = dir
+	cmd.Stdin = slave
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+	go io.Copy(io.Discard, master) // the terminal's echo
+	// Two events: Enter, a frame later Enter again (a new numbered file),
+	// then Ctrl-C once the second file grows.
+	first := filepath.Join(dir, "event0.mp4")
+	second := filepath.Join(dir, "event1.mp4")
+	for _, path := range []string{first, second} {
+		if _, err := master.Write([]byte("\n")); err != nil {
+			t.Fatal(err)
+		}
+		waitGrowing(t, nil, path, 10_000)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v:\n%s", err, stderr.String())
+	}
+	t.Logf("stderr:\n%s", stderr.String())
+	if !strings.Contains(stderr.String(), "or press Enter") || strings.Count(stderr.String(), "Enter: saving") != 2 {
+		t.Errorf("stderr does not show two saves on Enter:\n%s", stderr.String())
+	}
+	for _, path := range []string{first, second} {
+		if p := ffprobe(t, path); p.codec != "h264" || p.frames < 2 {
+			t.Errorf("%s: %+v", path, p)
+		}
+	}
+}

@@ -245,7 +245,7 @@ func record(ctx *runContext, cam *picam.Camera, f *vidFlags, tcp *video.TCPOutpu
 	stat := func() status {
 		st := rec.Stats()
 		s := status{elapsed: time.Since(started), frames: st.Frames, dropped: st.Dropped, bytes: -1}
-		if len(st.Outputs) > 0 && f.output != "-" && tcp == nil {
+		if len(st.Outputs) > 0 && f.output != "-" && tcp == nil && circ == nil {
 			s.bytes = int64(st.Outputs[0].Bytes)
 		}
 		return s
@@ -258,19 +258,19 @@ func record(ctx *runContext, cam *picam.Camera, f *vidFlags, tcp *video.TCPOutpu
 		defer trig.stop()
 		out.infof("keeping the last %gs in memory; save with: kill -USR1 %d%s", f.circular, pid(), trig.enterHint())
 	}
-	saved := 0
+	var saved []string // files the circular buffer went to
 	save := func(why string) error {
 
 		name := f.output
-		if n, ok := numbered(f.output, saved); ok {
+		if n, ok := numbered(f.output, len(saved)); ok {
 			name = n
-			if saved > 0 {
+			if len(saved) > 0 {
 				if err := circ.StopSave(); err != nil {
 					return err
 				}
 			}
-		} else if saved > 0 {
-			out.infof("%s: already saving to %s", why, name)
+		} else if len(saved) > 0 {
+			out.infof("%s: already saving to %s (a %%d in -o makes a file per trigger)", why, name)
 			return nil
 		}
 		// A trigger right at the start finds nothing held yet (ErrInvalid,
@@ -289,7 +289,7 @@ func record(ctx *runContext, cam *picam.Camera, f *vidFlags, tcp *video.TCPOutpu
 			case <-time.After(10 * time.Millisecond):
 			}
 		}
-		saved++
+		saved = append(saved, name)
 		out.infof("%s: saving %s held before it, and what follows, to %s", why, circ.Buffered().Round(time.Millisecond), name)
 		return nil
 	}
@@ -312,11 +312,11 @@ loop:
 			}
 		}
 	}
-	if circ != nil && saved == 0 && runErr == nil && circ.Buffered() > 0 {
+	if circ != nil && len(saved) == 0 && runErr == nil && rec.Stats().Packets > 0 {
 		runErr = save("end")
 	}
 	stopErr := rec.Stop()
-	if circ != nil && saved > 0 {
+	if circ != nil && len(saved) > 0 {
 		stopErr = firstErr(stopErr, circ.StopSave())
 	}
 	stopProgress()
@@ -333,8 +333,10 @@ loop:
 	switch {
 	case segs != nil:
 		summary += fmt.Sprintf(" in %d files: %s", len(segs.Files()), strings.Join(segs.Files(), " "))
-	case circ != nil && saved == 0:
+	case circ != nil && len(saved) == 0:
 		summary += ", nothing saved (no frame held)"
+	case circ != nil:
+		summary += "; saved " + strings.Join(saved, " ")
 	default:
 		summary += " to " + where
 	}

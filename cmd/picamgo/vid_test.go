@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // lastLine is the last non-empty line of s.
@@ -99,19 +100,22 @@ func TestVidSegments(t *testing.T) {
 }
 
 // waitGrowing waits until the file at path holds more than n bytes: the
-// recording has written frames.
-func waitGrowing(t *testing.T, s *started, path string, n int64) {
+// recording has written frames. It fails if done (when not nil) closes
+// first: the program ended.
+func waitGrowing(t *testing.T, done <-chan struct{}, path string, n int64) {
 	t.Helper()
+	deadline := time.After(time.Minute)
 	for {
 		if fi, err := os.Stat(path); err == nil && fi.Size() > n {
 			return
 		}
 		select {
-		case <-s.done:
-			t.Fatalf("picamgo ended before writing %s", path)
-		default:
+		case <-done:
+			t.Fatalf("picamgo ended before writing %d bytes to %s", n, path)
+		case <-deadline:
+			t.Fatalf("%s did not grow past %d bytes within a minute", path, n)
+		case <-time.After(10 * time.Millisecond):
 		}
-		syscall.Nanosleep(&syscall.Timespec{Nsec: 20e6}, nil)
 	}
 }
 
@@ -127,7 +131,7 @@ func TestVidInterrupt(t *testing.T) {
 			dir := t.TempDir()
 			s := start(t, dir, nil, "vid", "-t", c.timeout, "-o", "a.mp4")
 			path := filepath.Join(dir, "a.mp4")
-			waitGrowing(t, s, path, 20_000)
+			waitGrowing(t, s.done, path, 20_000)
 			s.cmd.Process.Signal(syscall.SIGINT)
 			code, stderr := s.wait(t)
 			if code != c.code {
@@ -151,7 +155,7 @@ func TestVidCircular(t *testing.T) {
 	s.cmd.Process.Signal(syscall.SIGUSR1)
 	s.waitLine(t, "SIGUSR1: saving")
 	path := filepath.Join(dir, "event.mp4")
-	waitGrowing(t, s, path, 10_000)
+	waitGrowing(t, s.done, path, 10_000)
 	s.cmd.Process.Signal(syscall.SIGINT)
 	if code, stderr := s.wait(t); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
@@ -161,6 +165,16 @@ func TestVidCircular(t *testing.T) {
 		t.Fatalf("event.mp4: %+v", p)
 	}
 	checkScroll(t, decodeRGB(t, path, 640, 480), 640, 480, 1000)
+
+	// Without a trigger, the buffer is saved at the end (as rpicam-vid's
+	// --circular does).
+	r := mustRun(t, dir, "vid", "-t", "2s", "--circular", "1", "--intra", "10", "-o", "end.mp4")
+	if !strings.HasSuffix(lastLine(r.stderr), "; saved end.mp4") {
+		t.Errorf("summary %q", lastLine(r.stderr))
+	}
+	if p := ffprobe(t, filepath.Join(dir, "end.mp4")); p.codec != "h264" || p.frames < 2 {
+		t.Fatalf("end.mp4: %+v", p)
+	}
 }
 
 // TestVidTCP: a client of --listen gets an H.264 stream that decodes, from
