@@ -45,7 +45,7 @@ func runBench(args []string, out *console) error {
 	if f.unpaced && f.framerate > 0 {
 		return usageErrorf("--unpaced and --framerate do not go together")
 	}
-	setupLog(f.verbose)
+	setupLog(f.verbose, out.stderr)
 	info, err := selectCamera(f.camera)
 	if err != nil {
 		return err

@@ -24,7 +24,12 @@ import (
 // open any dma-buf provider" as an ERROR at every start although picam
 // then takes memfd buffers and everything works: nothing a user can act
 // on, so that category is kept to FATAL there unless -v.
-func setupLog(verbose verbosity) {
+func setupLog(verbose verbosity, stderr *os.File) {
+	// libcamera may colour its lines wherever they go (Raspberry Pi's 0.5.2
+	// does): not into a file or a pipe.
+	if _, set := os.LookupEnv("LIBCAMERA_LOG_NO_COLOR"); !set && !isTerminal(stderr) {
+		os.Setenv("LIBCAMERA_LOG_NO_COLOR", "1")
+	}
 	if os.Getenv("LIBCAMERA_LOG_LEVELS") != "" {
 		return
 	}

@@ -24,7 +24,7 @@ func runList(args []string, out *console) error {
 	if err := parseFlags(fs, args, out, listSynopsis); err != nil {
 		return err
 	}
-	setupLog(out.verbose)
+	setupLog(out.verbose, out.stderr)
 	infos, err := picam.GlobalCameraInfo()
 	if err != nil {
 		return fmt.Errorf("listing cameras: %w", err)

@@ -50,7 +50,7 @@ func runServe(args []string, out *console) error {
 			return usageErrorf("--lores %q: want WIDTHxHEIGHT, such as 320x240", f.lores)
 		}
 	}
-	setupLog(f.verbose)
+	setupLog(f.verbose, out.stderr)
 	info, err := selectCamera(f.camera)
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ func runStill(args []string, out *console) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	setupLog(f.verbose)
+	setupLog(f.verbose, out.stderr)
 	info, err := selectCamera(f.camera)
 	if err != nil {
 		return err

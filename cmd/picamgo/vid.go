@@ -65,7 +65,7 @@ func runVid(args []string, out *console) error {
 	if err := f.check(out); err != nil {
 		return err
 	}
-	setupLog(f.verbose)
+	setupLog(f.verbose, out.stderr)
 	info, err := selectCamera(f.camera)
 	if err != nil {
 		return err
