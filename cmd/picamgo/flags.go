@@ -145,3 +145,14 @@ func printFlags(fs *flag.FlagSet, out *console, synopsis string) {
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
 }
+
+// isSet reports whether any of the named flags was given.
+func isSet(fs *flag.FlagSet, names ...string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		for _, n := range names {
+			set = set || f.Name == n
+		}
+	})
+	return set
+}

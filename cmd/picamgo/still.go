@@ -12,7 +12,7 @@ import (
 const stillSynopsis = `Saves a still as JPEG or PNG (after -o's extension), through picam's own
 encoders (Camera.CaptureFile): after -t (default 1s, letting exposure settle
 on a real camera), at once with --immediate, or a numbered series with
---timelapse (-o img%04d.jpg; every interval for -t, or --frames stills).
+--timelapse (-o img%04d.jpg; every interval until -t, --frames or Ctrl-C).
 The size defaults to the sensor's full resolution.`
 
 type stillFlags struct {
@@ -31,7 +31,7 @@ func runStill(args []string, out *console) error {
 	f.register(fs, picam.Size{})
 	fs.StringVar(&f.output, "o", "", "output file: .jpg, .jpeg or .png (a %d counter with --timelapse)")
 	fs.StringVar(&f.output, "output", "", "the same as -o")
-	fs.Var(&f.timeout, "t", "wait this long before the still (ms or a duration; with --timelapse: for how long, 0: until Ctrl-C)")
+	fs.Var(&f.timeout, "t", "wait this long before the still (ms or a duration); with --timelapse, for how long (default: until --frames or Ctrl-C)")
 	fs.Var(&f.timeout, "timeout", "the same as -t")
 	fs.BoolVar(&f.immediate, "immediate", false, "save the first frame the camera delivers, at once")
 	fs.Var(&f.timelapse, "timelapse", "a still every this long (ms or a duration), numbered files")
@@ -41,6 +41,9 @@ func runStill(args []string, out *console) error {
 		return err
 	}
 	out.verbose, out.quiet = f.verbose, f.quiet
+	if f.timelapse > 0 && !isSet(fs, "t", "timeout") {
+		f.timeout = 0 // a series runs until --frames or Ctrl-C unless -t says
+	}
 	if err := f.check(); err != nil {
 		return err
 	}
@@ -66,10 +69,11 @@ func runStill(args []string, out *console) error {
 	if f.timelapse > 0 {
 		return timelapse(ctx, cam, &f, out)
 	}
-	if err := cam.Start(); err != nil {
-		return fmt.Errorf("starting camera %s: %w", cam.ID(), err)
-	}
-	if !f.immediate {
+	if f.immediate {
+		if err := cam.Start(); err != nil {
+			return fmt.Errorf("starting camera %s: %w", cam.ID(), err)
+		}
+	} else {
 		if err := startCamera(ctx, cam); err != nil {
 			return err
 		}
