@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -140,6 +141,21 @@ func fastestRate(infos *libcamera.ControlInfoMap) float64 {
 	return 1e6 / us
 }
 
+// frameDuration is the frame duration of rate frames/s, in whole
+// microseconds as the control takes it, moved onto the camera's limit when
+// within a microsecond of it: 15 frames/s is 66667 µs rounded, and a camera
+// whose slowest is 15 frames/s may say 66666 (libcamera's virtual camera
+// does). Further out it stays, for Configure to refuse.
+func frameDuration(rate float64, info *libcamera.ControlInfo) time.Duration {
+	us := math.Round(1e6 / rate)
+	for _, limit := range []libcamera.ControlValue{info.Min, info.Max} {
+		if l, ok := firstNumber(limit); ok && math.Abs(us-l) <= 1 {
+			us = l
+		}
+	}
+	return time.Duration(us) * time.Microsecond
+}
+
 // firstNumber reads a control value, or an array's first element, as a
 // number.
 func firstNumber(v libcamera.ControlValue) (float64, bool) {
@@ -170,10 +186,16 @@ func firstNumber(v libcamera.ControlValue) (float64, bool) {
 // line, or refused with --strict; other adjustments (a pixel format or
 // buffer count the camera forces) show with -v.
 func configure(cam *picam.Camera, cfg picam.Configuration, c *common, out *console) error {
-	if c.framerate > 0 && cam.CameraControls() != nil {
-		if _, ok := cam.CameraControls().Find("FrameDurationLimits"); ok {
-			cfg.Controls.FrameDurationLimits = nil
-			cfg.Controls.FrameRate = &c.framerate
+	if c.framerate > 0 {
+		if info, ok := cam.CameraControls().Find("FrameDurationLimits"); ok {
+			d := frameDuration(c.framerate, info)
+			lo, okLo := firstNumber(info.Min)
+			hi, okHi := firstNumber(info.Max)
+			if okLo && okHi && (d.Microseconds() < int64(lo) || d.Microseconds() > int64(hi)) {
+				return configErrorf("--framerate %g: camera %s takes %.2f to %.2f frames/s (FrameDurationLimits %g..%g µs)",
+					c.framerate, cam.ID(), 1e6/hi, 1e6/lo, lo, hi)
+			}
+			cfg.Controls.FrameDurationLimits = &[2]time.Duration{d, d}
 		}
 	}
 	adjusted, err := cam.Configure(cfg)

@@ -46,7 +46,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"vid", "--width", "100", "--height", "100", "--strict", "-o", "a.mp4"}, exitConfig,
 			"camera picamgo-bars cannot give main 100x100: it would give 1920x1080 (--strict", true},
 		{[]string{"vid", "--framerate", "100", "-o", "a.mp4"}, exitConfig,
-			"FrameDurationLimits = FrameRate 100: out of range (camera picamgo-bars accepts 33333..33333)", true},
+			"--framerate 100: camera picamgo-bars takes 30.00 to 30.00 frames/s (FrameDurationLimits 33333..33333 µs)", true},
 	} {
 		r := picamgo(t, dir, append(c.args, "-v")...)
 		if len(c.args) < 2 {
