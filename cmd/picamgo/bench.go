@@ -45,23 +45,13 @@ func runBench(args []string, out *console) error {
 	if f.unpaced && f.framerate > 0 {
 		return usageErrorf("--unpaced and --framerate do not go together")
 	}
-	setupLog(f.verbose, out.stderr)
-	info, err := selectCamera(f.camera)
-	if err != nil {
-		return err
-	}
-	ctx := newRunContext(0)
-	defer ctx.stop()
-	cam, err := openCamera(info, &f.common, out, 0)
+	cam, err := prepare(&f.common, out, 0, f.videoConfiguration)
 	if err != nil {
 		return err
 	}
 	defer cam.Close()
-	cfg := cam.VideoConfiguration()
-	cfg.Main = picam.StreamConfig{Size: f.size(), Format: picam.FormatNV12}
-	if err := configure(cam, cfg, &f.common, out); err != nil {
-		return err
-	}
+	ctx := newRunContext(0)
+	defer ctx.stop()
 	if err := startCamera(ctx, cam); err != nil {
 		return err
 	}

@@ -70,6 +70,35 @@ func picamLogger(out *console) *slog.Logger {
 	return slog.New(slog.NewTextHandler(out.stderr, &slog.HandlerOptions{Level: level}))
 }
 
+// prepare is what every capturing command does first: libcamera's log
+// levels, the camera --camera names, opened paced (openCamera) and
+// configured with the configuration makeConfig returns for it (configure:
+// sizes reported, --strict applied). The caller closes the camera.
+func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Camera) picam.Configuration) (*picam.Camera, error) {
+	setupLog(c.verbose, out.stderr)
+	info, err := selectCamera(c.camera)
+	if err != nil {
+		return nil, err
+	}
+	cam, err := openCamera(info, c, out, jpegQuality)
+	if err != nil {
+		return nil, err
+	}
+	if err := configure(cam, makeConfig(cam), c, out); err != nil {
+		cam.Close()
+		return nil, err
+	}
+	return cam, nil
+}
+
+// videoConfiguration is Picamera2's video configuration with an NV12 main
+// stream of --width x --height: what the encoders and the bench take.
+func (c *common) videoConfiguration(cam *picam.Camera) picam.Configuration {
+	cfg := cam.VideoConfiguration()
+	cfg.Main = picam.StreamConfig{Size: c.size(), Format: picam.FormatNV12}
+	return cfg
+}
+
 // selectCamera finds the camera --camera names, by index or id; an unknown
 // one is an error listing the cameras there are.
 func selectCamera(which string) (picam.CameraInfo, error) {

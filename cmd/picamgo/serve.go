@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html/template"
 	"net"
 	"net/http"
 	"sync"
@@ -50,37 +51,31 @@ func runServe(args []string, out *console) error {
 			return usageErrorf("--lores %q: want WIDTHxHEIGHT, such as 320x240", f.lores)
 		}
 	}
-	setupLog(f.verbose, out.stderr)
-	info, err := selectCamera(f.camera)
-	if err != nil {
-		return err
-	}
 	// The address first: a port in use is an error before the camera starts.
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return usageErrorf("--addr %s: %v", f.addr, err)
 	}
 	defer ln.Close()
-	ctx := newRunContext(time.Duration(f.timeout))
-	defer ctx.stop()
-	cam, err := openCamera(info, &f.common, out, 0)
+	cam, err := prepare(&f.common, out, 0, func(cam *picam.Camera) picam.Configuration {
+		cfg := f.videoConfiguration(cam)
+		if f.lores != "" {
+			cfg.Lores = &picam.StreamConfig{Size: lores, Format: picam.FormatNV12}
+		}
+		return cfg
+	})
 	if err != nil {
 		return err
 	}
 	defer cam.Close()
-	cfg := cam.VideoConfiguration()
-	cfg.Main = picam.StreamConfig{Size: f.size(), Format: picam.FormatNV12}
-	if f.lores != "" {
-		cfg.Lores = &picam.StreamConfig{Size: lores, Format: picam.FormatNV12}
-	}
-	if err := configure(cam, cfg, &f.common, out); err != nil {
-		return err
-	}
+	ctx := newRunContext(time.Duration(f.timeout))
+	defer ctx.stop()
 	if err := startCamera(ctx, cam); err != nil {
 		return err
 	}
 	rate := cmpOrFloat(f.framerate, fastestRate(cam.CameraControls()))
-	site := &site{main: video.NewMJPEGHandler()}
+	main, _ := cam.StreamConfiguration(picam.Main)
+	site := &site{camera: cam.ID(), size: main.Size.String(), main: video.NewMJPEGHandler()}
 	enc := video.MJPEG{Quality: f.quality, FrameRate: rate}
 	if site.mainRec, err = video.Start(ctx, cam, video.Options{Encoder: enc, Outputs: []video.Output{site.main}}); err != nil {
 		return fmt.Errorf("starting the MJPEG encoder: %w", err)
@@ -93,7 +88,6 @@ func runServe(args []string, out *console) error {
 		}
 		defer site.loresRec.Stop()
 	}
-	main, _ := cam.StreamConfiguration(picam.Main)
 	srv := &http.Server{Handler: site.handler(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -143,6 +137,7 @@ func cmpOrFloat(a, b float64) float64 {
 
 // site is the live view's HTTP side.
 type site struct {
+	camera, size      string
 	main, lores       *video.MJPEGHandler
 	mainRec, loresRec *video.Recording
 
@@ -156,11 +151,14 @@ func (s *site) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		src := "stream.mjpg"
+		data := struct {
+			Camera, Size, Src string
+			Lores             bool
+		}{s.camera, s.size, "stream.mjpg", s.lores != nil}
 		if s.lores != nil && r.URL.Query().Get("main") == "" {
-			src = "lores.mjpg"
+			data.Src = "lores.mjpg"
 		}
-		fmt.Fprintf(w, page, src)
+		page.Execute(w, data)
 	})
 	mux.Handle("GET /stream.mjpg", s.main)
 	if s.lores != nil {
@@ -200,18 +198,28 @@ func (s *site) rate(frames uint64) float64 {
 	return s.fps
 }
 
-const page = `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>picamgo</title>
-<style>body{margin:0;background:#111;color:#ddd;font:14px sans-serif}
-img{display:block;max-width:100%%}#fps{position:fixed;top:8px;left:8px;background:#0008;padding:4px 8px}</style>
-</head><body><img src="%s" alt="camera"><div id="fps">…</div>
+// page is the live view: a header naming the camera, the stream, and the
+// frame rate the page reads from /stats every second.
+var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>picamgo: {{.Camera}}</title>
+<style>
+html{background:#000;color:#eee;font-family:system-ui,sans-serif}
+header{display:flex;gap:1.5em;padding:.4em .8em;background:#222}
+main img{width:100%;height:auto}
+a{color:#9cf}
+</style></head>
+<body>
+<header><b>{{.Camera}}</b><span>{{.Size}}</span><span id="rate">–</span>
+{{if .Lores}}{{if eq .Src "lores.mjpg"}}<a href="?main=1">full size</a>{{else}}<a href="./">lores</a>{{end}}{{end}}
+<a href="snapshot.jpg">snapshot</a></header>
+<main><img src="{{.Src}}" alt="{{.Camera}}"></main>
 <script>
-async function tick() {
-  try {
-    const s = await (await fetch("stats")).json();
-    document.getElementById("fps").textContent =
-      s.fps.toFixed(1) + " frames/s · " + s.clients + " clients · " + s.dropped + " dropped";
-  } catch (e) {}
-}
-setInterval(tick, 1000); tick();
-</script></body></html>`
+const rate = document.getElementById("rate");
+(function poll() {
+  fetch("stats").then(r => r.json()).then(s => {
+    rate.textContent = s.fps.toFixed(1) + " frames/s, " + s.dropped + " dropped, " + s.clients + " watching";
+  }).catch(() => { rate.textContent = "stopped"; }).finally(() => setTimeout(poll, 1000));
+})();
+</script>
+</body></html>
+`))

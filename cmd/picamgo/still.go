@@ -47,25 +47,19 @@ func runStill(args []string, out *console) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	setupLog(f.verbose, out.stderr)
-	info, err := selectCamera(f.camera)
-	if err != nil {
-		return err
-	}
-	ctx := newRunContext(0)
-	defer ctx.stop()
-	cam, err := openCamera(info, &f.common, out, f.quality)
+	cam, err := prepare(&f.common, out, f.quality, func(cam *picam.Camera) picam.Configuration {
+		cfg := cam.StillConfiguration()
+		if f.width != 0 {
+			cfg.Main.Size = f.size()
+		}
+		return cfg
+	})
 	if err != nil {
 		return err
 	}
 	defer cam.Close()
-	cfg := cam.StillConfiguration()
-	if f.width != 0 {
-		cfg.Main.Size = f.size()
-	}
-	if err := configure(cam, cfg, &f.common, out); err != nil {
-		return err
-	}
+	ctx := newRunContext(0)
+	defer ctx.stop()
 	if f.timelapse > 0 {
 		return timelapse(ctx, cam, &f, out)
 	}

@@ -65,31 +65,22 @@ func runVid(args []string, out *console) error {
 	if err := f.check(out); err != nil {
 		return err
 	}
-	setupLog(f.verbose, out.stderr)
-	info, err := selectCamera(f.camera)
-	if err != nil {
-		return err
-	}
 	// The listener first: a port in use is an error before the camera starts.
 	var tcp *video.TCPOutput
 	if f.listen {
+		var err error
 		if tcp, err = video.ListenTCP(strings.TrimPrefix(f.output, "tcp://")); err != nil {
 			return usageErrorf("--listen %s: %v", f.output, err)
 		}
 		defer tcp.Close() // a no-op once the recording closed it
 	}
-	ctx := newRunContext(0)
-	defer ctx.stop()
-	cam, err := openCamera(info, &f.common, out, 0)
+	cam, err := prepare(&f.common, out, 0, f.videoConfiguration)
 	if err != nil {
 		return err
 	}
 	defer cam.Close()
-	cfg := cam.VideoConfiguration()
-	cfg.Main = picam.StreamConfig{Size: f.size(), Format: picam.FormatNV12}
-	if err := configure(cam, cfg, &f.common, out); err != nil {
-		return err
-	}
+	ctx := newRunContext(0)
+	defer ctx.stop()
 	if err := startCamera(ctx, cam); err != nil {
 		return err
 	}
