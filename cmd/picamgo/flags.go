@@ -31,6 +31,10 @@ func (c *common) register(fs *flag.FlagSet, defaultSize picam.Size) {
 	fs.UintVar(&c.height, "height", uint(defaultSize.Height), "frame height (with --width)")
 	fs.BoolVar(&c.strict, "strict", false, "refuse a size the camera would adjust, instead of reporting it")
 	fs.Float64Var(&c.framerate, "framerate", 0, "frames per second (default: the camera's; paces the virtual camera)")
+	// rpicam-apps' -n: there is no preview window to leave out, so their
+	// command lines run unchanged.
+	fs.Bool("n", false, "accepted for rpicam-apps' command lines (picamgo opens no preview window)")
+	fs.Bool("nopreview", false, "the same as -n")
 	registerLog(fs, &c.verbose, &c.quiet)
 }
 

@@ -43,7 +43,8 @@ func checkStill(t *testing.T, path string, w, h int) {
 
 func TestStill(t *testing.T) {
 	dir := t.TempDir()
-	r := mustRun(t, dir, "still", "--immediate", "--width", "640", "--height", "480", "-o", "a.jpg")
+	// -n (rpicam-apps' --nopreview) is accepted, so their command lines run.
+	r := mustRun(t, dir, "still", "-n", "--immediate", "--width", "640", "--height", "480", "-o", "a.jpg")
 	checkStill(t, filepath.Join(dir, "a.jpg"), 640, 480)
 	if !strings.Contains(r.stderr, "saved a.jpg: 640x480") {
 		t.Errorf("no saved line: %q", r.stderr)
