@@ -119,7 +119,7 @@ type ControlError struct {
 	Camera string
 	Name   string
 	Value  any
-	Info   *libcamera.ControlInfo // the camera's limits; nil if it lacks the control
+	Info   *ControlInfo // the camera's limits; nil if it lacks the control
 	Reason string
 	err    error // libcamera's error, if it refused the value
 }
