@@ -96,3 +96,8 @@ const (
 func Transform(hflip, vflip, transpose bool) Orientation {
 	return libcamera.TransformOrientation(hflip, vflip, transpose)
 }
+
+// ParsePixelFormat looks a format up by libcamera's name for it, such as
+// "NV12", "XBGR8888" or "SRGGB10_CSI2P" (raw formats have no variable of
+// their own).
+func ParsePixelFormat(name string) (PixelFormat, error) { return libcamera.ParsePixelFormat(name) }

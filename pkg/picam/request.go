@@ -21,6 +21,9 @@ type streamSet struct {
 	configs [3]StreamConfig      // as applied, by Stream
 	alloc   *libcamera.FrameBufferAllocator
 	slots   []*slot
+	// asked and applied are the configuration's orientation as asked for
+	// and as libcamera applied it, for EXIF (see exifOrientation).
+	asked, applied Orientation
 }
 
 // slot is one libcamera request with its buffers, reused for every frame
