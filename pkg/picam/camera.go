@@ -38,7 +38,7 @@ type Options struct {
 	MaxFrameRate float64
 	// Allocator picks where frame buffers come from (default: libcamera's
 	// allocator, then dma-heap, then memfd).
-	Allocator libcamera.AllocatorKind
+	Allocator AllocatorKind
 	// JPEGQuality for CaptureFile and Save (1..100); zero means 90, as Picamera2.
 	JPEGQuality int
 	// ShutdownTimeout bounds how long Close, Stop and SwitchMode wait for a
@@ -171,11 +171,11 @@ func (c *Camera) Info() CameraInfo { return c.info }
 func (c *Camera) String() string { return c.id }
 
 // Properties returns the camera's properties (Picamera2's camera_properties).
-func (c *Camera) Properties() *libcamera.ControlList { return c.lc.Properties() }
+func (c *Camera) Properties() *ControlList { return c.lc.Properties() }
 
 // CameraControls returns the controls the camera accepts with their limits
 // (Picamera2's camera_controls).
-func (c *Camera) CameraControls() *libcamera.ControlInfoMap { return c.lc.Controls() }
+func (c *Camera) CameraControls() *ControlInfoMap { return c.lc.Controls() }
 
 // Libcamera returns the underlying camera, for what picam does not wrap.
 // Do not change its state behind the Camera's back.

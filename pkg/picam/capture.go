@@ -192,10 +192,12 @@ func (c *Camera) captureImage(ctx context.Context, stream Stream, opts []Capture
 	return img, err
 }
 
-// CaptureFile writes one stream of the next frame to a file, as JPEG or PNG
-// after its extension (.jpg, .jpeg, .png), and returns the frame's metadata
-// (Picamera2's capture_file). The frame is encoded straight from the
-// camera's buffer on the caller's goroutine.
+// CaptureFile writes one stream of the next frame to a file, as JPEG, PNG
+// or DNG (a raw stream) after its extension (.jpg, .jpeg, .png, .dng), with
+// the frame's EXIF in JPEG and DNG ([CompletedRequest.Exif]), and returns
+// the frame's metadata (Picamera2's capture_file). The frame is encoded
+// straight from the camera's buffer on the caller's goroutine.
+// [Camera.CaptureTo] takes an io.Writer and [FileOptions].
 func (c *Camera) CaptureFile(ctx context.Context, path string, stream Stream, opts ...CaptureOption) (Metadata, error) {
 	var pcs [16]uintptr
 	n := runtime.Callers(2, pcs[:])
@@ -204,7 +206,7 @@ func (c *Camera) CaptureFile(ctx context.Context, path string, stream Stream, op
 
 func (c *Camera) captureFile(ctx context.Context, path string, stream Stream, opts []CaptureOption, pcs []uintptr) (md Metadata, err error) {
 	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
-		if err := f.Save(path, c.opts.JPEGQuality); err != nil {
+		if err := r.Save(path, stream, 0); err != nil {
 			return err
 		}
 		var err error

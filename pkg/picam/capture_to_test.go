@@ -37,7 +37,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 // decodes from the bytes; a bad format fails before a frame is taken, and
 // a failing writer gives its error back with the frame released.
 func TestCaptureToWriter(t *testing.T) {
-	c, _ := startNoQueue(t, barsID, nil) // 64x48; no frame kept back, so Held is 0 between captures
+	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48}, startOpts{NoQueue: true}) // Held is 0 between captures
 	ctx := ctxT(t)
 
 	var pngBuf bytes.Buffer

@@ -118,6 +118,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	if err != nil {
 		return adj, err
 	}
+	set.asked, set.applied = cfg.Orientation, lcfg.Orientation
 	applied := cfg.clone()
 	for i, s := range order {
 		lsc := lcfg.At(i)

@@ -47,7 +47,7 @@ func exifOf(t *testing.T, b []byte) (ifd0, sub tiff.Dir) {
 // reports only SensorTimestamp) and checks the EXIF of the JPEG that
 // CompletedRequest.Save writes, with picam's own reader and with exiftool.
 func TestJPEGCarriesExif(t *testing.T) {
-	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	r := capture(t, c)
 	defer r.Release()
 	md, err := r.Metadata()
@@ -143,7 +143,7 @@ func TestJPEGCarriesExif(t *testing.T) {
 // tags: the values themselves, and that ColorMatrix1 undoes the camera's
 // path from raw RGB to XYZ.
 func TestDNGCarriesCameraMetadata(t *testing.T) {
-	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48})
+	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48}, startOpts{})
 	r := capture(t, c)
 	defer r.Release()
 	md, err := r.Metadata()
@@ -211,6 +211,66 @@ func TestDNGCarriesCameraMetadata(t *testing.T) {
 			if got := tags[k]; fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("exiftool %s = %v, want %v", k, got, want)
 			}
+		}
+	}
+}
+
+// TestExifOrientation asks the virtual camera for each orientation: the
+// file's EXIF Orientation is the turn a viewer must still make, Rotate0
+// (1) when libcamera applied what was asked, and the difference when it
+// applied something else. The virtual camera takes every orientation
+// (it only labels its frames), so the adjusted case is checked on a
+// streamSet directly. CaptureFile writes the EXIF too.
+func TestExifOrientation(t *testing.T) {
+	c, _ := openCamera(t, barsID)
+	for o := Rotate0; o <= Rotate90; o++ {
+		if c.Started() {
+			if err := c.Stop(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg := nv12Config(c, Size{Width: 64, Height: 48})
+		cfg.Strict = false
+		cfg.Orientation = o
+		if _, err := c.Configure(cfg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Configuration()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Rotate0
+		if got.Orientation != o {
+			want = o.Inverse().Then(got.Orientation)
+		}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "turned.jpg")
+		if _, err := c.CaptureFile(ctxT(t), path, Main); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ifd0, _ := exifOf(t, b)
+		if v := ifd0[tagOrientation].Uints(); len(v) != 1 || v[0] != uint32(want) {
+			t.Errorf("asked %v, applied %v: Orientation %v, want %d", o, got.Orientation, v, want)
+		}
+		if tags := exiftoolJSON(t, path); tags != nil && fmt.Sprint(tags["EXIF:Orientation"]) != fmt.Sprint(int(want)) {
+			t.Errorf("asked %v, applied %v: exiftool reads Orientation %v, want %d", o, got.Orientation, tags["EXIF:Orientation"], want)
+		}
+	}
+	// A camera asked for a half turn that could make only a mirror: the
+	// viewer must still flip vertically (Rotate180Mirror).
+	for _, c := range []struct{ asked, applied, want Orientation }{
+		{Rotate180, Rotate0, Rotate180}, {Rotate180, Rotate0Mirror, Rotate180Mirror},
+		{Rotate90, Rotate0, Rotate270}, {0, Rotate0, Rotate0}, {Rotate270, Rotate270, Rotate0},
+	} {
+		set := &streamSet{asked: c.asked, applied: c.applied}
+		if got := set.exifOrientation(); got != c.want {
+			t.Errorf("asked %v, applied %v: EXIF %v, want %v", c.asked, c.applied, got, c.want)
 		}
 	}
 }
