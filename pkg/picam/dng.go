@@ -190,17 +190,8 @@ func unpackRaw(f Frame, l RawLayout) ([]byte, error) {
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("picam: DNG of %v: empty frame: %w", f, ErrInvalid)
 	}
-	var line int // bytes of pixels in a line
-	switch {
-	case l.BitDepth == 8:
-		line = w
-	case !l.Packed && l.BitDepth > 8 && l.BitDepth <= 16:
-		line = 2 * w
-	case l.Packed && (l.BitDepth == 10 || l.BitDepth == 14): // groups of 4 pixels
-		line = (w + 3) / 4 * l.BitDepth / 2
-	case l.Packed && l.BitDepth == 12: // groups of 2 pixels
-		line = (w + 1) / 2 * 3
-	default:
+	line, ok := l.lineBytes()
+	if !ok || l.Compressed {
 		return nil, fmt.Errorf("picam: DNG of %v: %v: %w", f, l, ErrUnsupported)
 	}
 	if f.Stride < line {
@@ -242,6 +233,24 @@ func unpackRaw(f Frame, l RawLayout) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// lineBytes returns the bytes of a line of the layout's pixels without
+// padding: 1 or 2 bytes a sample, or MIPI CSI-2 groups of 4 pixels (10 and
+// 14 bits) or 2 (12 bits). False for depths picam cannot read.
+func (l RawLayout) lineBytes() (int, bool) {
+	w := int(l.Size.Width)
+	switch {
+	case l.BitDepth == 8:
+		return w, true
+	case !l.Packed && l.BitDepth > 8 && l.BitDepth <= 16:
+		return 2 * w, true
+	case l.Packed && (l.BitDepth == 10 || l.BitDepth == 14):
+		return (w + 3) / 4 * l.BitDepth / 2, true
+	case l.Packed && l.BitDepth == 12:
+		return (w + 1) / 2 * 3, true
+	}
+	return 0, false
 }
 
 // mul3 multiplies 3×3 matrices stored row by row.

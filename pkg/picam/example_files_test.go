@@ -95,3 +95,42 @@ func ExampleTransform() {
 	// Rotate180 = Rotate180
 	// Rotate270: hflip false vflip true transpose true
 }
+
+// Picamera2's helpers.make_array(buffer, config): the bytes of a frame
+// (from CaptureBuffer, or received from elsewhere) and the stream's
+// configuration give the frame back, planes split, without a copy.
+func ExampleMakeFrame() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	cfg := cam.PreviewConfiguration()
+	cfg.Main = picam.StreamConfig{Size: picam.Size{Width: 640, Height: 480}, Format: picam.FormatNV12}
+	if _, err := cam.Configure(cfg); err != nil {
+		log.Fatal(err)
+	}
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	buf, err := cam.CaptureBuffer(ctx, picam.Main)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sc, err := cam.StreamConfiguration(picam.Main)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := picam.MakeFrame(buf, sc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	img, err := f.Image()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d planes, %T %v\n", len(f.Planes), img, img.Bounds())
+	// Output: 2 planes, *picam.NV12 (0,0)-(640,480)
+}
