@@ -101,6 +101,11 @@ type Camera struct {
 	// waitHanded, set by tests before a capture starts, is called once the
 	// capture's waiter is with the engine (it then waits for a frame).
 	waitHanded func()
+	// waitStart, set by tests before a capture starts, is called when the
+	// capture finds the camera stopped and waits for a Start.
+	waitStart func()
+	// starts wakes the captures waiting for a Start (startwait.go).
+	starts startSignal
 
 	// Streams and callbacks (stream.go, callback.go).
 	streamDropped atomic.Uint64
@@ -224,6 +229,7 @@ func (c *Camera) Close() error {
 // for callbacks or jobs. With mu held, once.
 func (c *Camera) closeLocked() error {
 	c.closing.Store(true) // from now on, calls finding no engine fail with ErrClosed
+	c.starts.fire()       // and those waiting for a Start give up
 	err := c.stopLocked(fmt.Errorf("picam: camera %s closed: %w", c.id, ErrClosed))
 	c.closed = true
 	c.rmu.Lock()
@@ -303,6 +309,7 @@ func (c *Camera) startLocked() error {
 	}
 	e.nextQueue = time.Now().Add(e.pace) // the first buffers go at once, then one a period
 	c.eng.Store(e)
+	c.starts.fire()
 	go e.run()
 	return nil
 }

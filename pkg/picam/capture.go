@@ -37,9 +37,12 @@ func WithControls(id ControlsID) CaptureOption {
 }
 
 // CaptureRequest returns the next frame (Picamera2's capture_request).
-// Release it when done. It fails with ctx's error, [ErrNotStarted] if the
-// camera is not started or stops meanwhile, and [ErrStalled] if the camera
-// delivers no frame within its stall timeout.
+// Release it when done. Called before Start (or after Stop), it waits for
+// the camera to start, as Picamera2 queues it. It fails with ctx's error,
+// [ErrNotStarted] if the camera stops while the call waits for a frame,
+// [ErrClosed] if it is closed (at once for a closed camera), and
+// [ErrStalled] if the camera delivers no frame within its stall timeout.
+// The other capture calls, and their asynchronous forms, do the same.
 //
 // Every caller waiting when a frame arrives receives it; a frame is never
 // handed out again to a later call. With [Configuration.Queue], the newest
@@ -60,9 +63,9 @@ func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs [
 }
 
 func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
-	e := c.eng.Load()
-	if e == nil {
-		return nil, c.errNotRunning("capture from")
+	e, err := c.awaitEngine(ctx, "capture from")
+	if err != nil {
+		return nil, err
 	}
 	w := &waiter{ch: make(chan result, 1)}
 	for _, o := range opts {

@@ -72,6 +72,10 @@
 // [Camera.CaptureBuffer], [Camera.CaptureImage], [Camera.CaptureMetadata] and
 // [Camera.CaptureFile] (JPEG or PNG after the file's extension).
 //
+// A capture called before [Camera.Start] (or after [Camera.Stop]) waits
+// for the camera to start, as Picamera2 queues it, as long as its context
+// allows; on a closed camera it fails at once with [ErrClosed].
+//
 // Every call that can block takes a [context.Context]. [Flush] and [After]
 // ask for a frame whose exposure started after a time, as Picamera2's
 // flush; [WithControls] for a frame queued with given controls.
