@@ -104,6 +104,9 @@ type Camera struct {
 	// waitStart, set by tests before a capture starts, is called when the
 	// capture finds the camera stopped and waits for a Start.
 	waitStart func()
+	// configureFault, set by tests, fails a configuration once the
+	// previous one is dropped, as a camera refusing it would.
+	configureFault func(Configuration) error
 	// starts wakes the captures waiting for a Start (startwait.go).
 	starts startSignal
 

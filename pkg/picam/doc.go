@@ -55,7 +55,8 @@
 //   - while the camera runs, the buffer is filled again: the view silently
 //     reads a later frame, or one being written;
 //   - once the buffer is freed ([Camera.Close], [Camera.Configure],
-//     [Camera.SwitchMode]), its pages are replaced by zero pages: the view
+//     [Camera.SwitchMode]; for a request of an earlier configuration, its
+//     last release), its pages are replaced by zero pages: the view
 //     reads zeros, or, after a later configuration reuses the address
 //     range, that configuration's frames. Writes through it are harmless.
 //
