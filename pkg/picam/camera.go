@@ -28,13 +28,15 @@ type Options struct {
 	Logger *slog.Logger
 	// StallTimeout is how long a capture call waits for a frame before it
 	// fails with [ErrStalled]; it is stretched to three times the longest
-	// exposure time or minimum frame duration set through controls. Zero
-	// means 3s. Raise it for long automatic exposures.
+	// exposure time or minimum frame duration set through controls, and
+	// MaxFrameRate's period is added to it. Zero means 3s. Raise it for
+	// long automatic exposures.
 	StallTimeout time.Duration
 	// MaxFrameRate, if set, paces requeueing so that the camera delivers at
-	// most this many frames per second. Real cameras pace themselves; this
-	// is for cameras that do not (libcamera's virtual camera completes
-	// requests as fast as they are queued) and to bound CPU use.
+	// most this many frames per second, from the first frame on. Real
+	// cameras pace themselves; this is for cameras that do not (libcamera's
+	// virtual camera completes requests as fast as they are queued) and to
+	// bound CPU use.
 	MaxFrameRate float64
 	// Allocator picks where frame buffers come from (default: libcamera's
 	// allocator, then dma-heap, then memfd).
@@ -308,9 +310,8 @@ func (c *Camera) startLocked() error {
 	idle := drain(c.free)
 	c.rmu.Unlock()
 	for _, s := range idle {
-		e.queue(s)
+		e.requeue(s) // paced from the first frame: one now, then one a period
 	}
-	e.nextQueue = time.Now().Add(e.pace) // the first buffers go at once, then one a period
 	c.eng.Store(e)
 	c.starts.fire()
 	go e.run()
