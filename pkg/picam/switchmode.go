@@ -112,6 +112,12 @@ func (c *Camera) SwitchModeAndCapture(ctx context.Context, cfg Configuration, de
 	if fn == nil {
 		return fmt.Errorf("picam: switch mode of %s: nil function: %w", c.id, ErrInvalid)
 	}
+	return c.switchModeAndCapture(ctx, cfg, delay, callers(), func(r *CompletedRequest, _ *ModeCapture) error { return fn(r) })
+}
+
+// switchModeAndCapture is SwitchModeAndCapture with the capture recorded
+// at pcs, and fn told what the switch applied.
+func (c *Camera) switchModeAndCapture(ctx context.Context, cfg Configuration, delay int, pcs []uintptr, fn func(*CompletedRequest, *ModeCapture) error) error {
 	prev, err := c.Configuration()
 	if err != nil {
 		return err
@@ -119,19 +125,27 @@ func (c *Camera) SwitchModeAndCapture(ctx context.Context, cfg Configuration, de
 	if !c.Started() {
 		return fmt.Errorf("picam: switch mode of %s: %w", c.id, ErrNotStarted)
 	}
-	if _, err := c.switchMode(cfg, true); err != nil {
+	var mc ModeCapture
+	if mc.Adjustments, err = c.switchMode(cfg, true); err != nil {
 		return err
 	}
 	ferr := func() error {
+		var err error
+		if mc.Configuration, err = c.Configuration(); err != nil {
+			return err
+		}
 		if err := c.DropFrames(ctx, delay); err != nil {
 			return err
 		}
-		r, err := c.CaptureRequest(ctx)
+		r, err := c.captureRequest(ctx, nil, pcs)
 		if err != nil {
 			return err
 		}
 		defer r.Release()
-		return fn(r)
+		if mc.Metadata, err = r.Metadata(); err != nil {
+			return err
+		}
+		return fn(r, &mc)
 	}()
 	// Back to the previous mode; failing that, to none rather than stay
 	// in cfg, which was asked for one capture only.
