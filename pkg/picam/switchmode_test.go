@@ -113,7 +113,7 @@ func TestSwitchModeRefusedResumes(t *testing.T) {
 	}
 	// Long exposures stretch the stall timeout; "unlimited" maximum frame
 	// durations do not.
-	if _, err := c.Configure(c.StillConfiguration()); !errors.Is(err, libcamera.ErrState) {
+	if _, err := c.Configure(c.StillConfiguration()); !errors.Is(err, ErrState) {
 		t.Errorf("Configure while started = %v", err)
 	}
 	c.noteDurations(&Controls{FrameDurationLimits: new([2]time.Duration{time.Second / 10, 1000 * time.Second})})
