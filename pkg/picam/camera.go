@@ -76,6 +76,9 @@ type Camera struct {
 	gen     uint64
 	free    chan *slot
 	jobs    sync.WaitGroup
+	// retiredHeld counts the held requests of configurations dropped
+	// since (see dropSet), for Stats.Held.
+	retiredHeld int
 
 	// stopped lists engines stopped (with mu held) whose callback
 	// goroutines may still run; guarded by mu. See pendingCallbacks.

@@ -67,6 +67,12 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 	if err != nil {
 		return nil, err
 	}
+	return c.waitOn(ctx, e, opts)
+}
+
+// waitOn waits for a frame of engine e: a call that needs several frames
+// waits for the Start once, and ends with e's error if e stops.
+func (c *Camera) waitOn(ctx context.Context, e *engine, opts []CaptureOption) (*slot, error) {
 	w := &waiter{ch: make(chan result, 1)}
 	for _, o := range opts {
 		if o.apply != nil {
@@ -99,9 +105,18 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 }
 
 // DropFrames waits for n frames and drops them (Picamera2's drop_frames).
+// Called before Start, it waits for it; if the camera stops before the
+// n-th frame, it fails as a waiting capture does.
 func (c *Camera) DropFrames(ctx context.Context, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	e, err := c.awaitEngine(ctx, "drop frames of")
+	if err != nil {
+		return err
+	}
 	for range n {
-		s, err := c.wait(ctx, nil)
+		s, err := c.waitOn(ctx, e, nil)
 		if err != nil {
 			return err
 		}

@@ -192,13 +192,25 @@ func quietAdjustments(asked []askedStream, lcfg *libcamera.CameraConfiguration, 
 // retired instead: libcamera forgets it, but its buffers stay mapped
 // until its last release frees it (recycle sees the generation changed).
 func (c *Camera) dropSet() {
+	var held []bool
 	c.rmu.Lock()
 	c.gen++
 	c.free = nil
+	if c.set != nil {
+		// Marked under rmu, which recycle takes: a slot seen held here
+		// is counted back by its recycle, one seen free is not.
+		held = make([]bool, len(c.set.slots))
+		for i, s := range c.set.slots {
+			if held[i] = s.refs.Load() > 0; held[i] {
+				s.retired = true
+				c.retiredHeld++
+			}
+		}
+	}
 	c.rmu.Unlock()
 	if c.set != nil {
-		for _, s := range c.set.slots {
-			if s.refs.Load() > 0 {
+		for i, s := range c.set.slots {
+			if held[i] {
 				s.req.Retire()
 			} else {
 				s.req.Free()

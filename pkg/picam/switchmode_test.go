@@ -176,6 +176,9 @@ func TestSwitchModeKeepsRequests(t *testing.T) {
 			t.Errorf("kept request %d has no timestamp in %v", i, md)
 		}
 	}
+	if st := c.Stats(); st.Held != len(kept) {
+		t.Errorf("Stats.Held = %d with %d requests of earlier modes held", st.Held, len(kept))
+	}
 	// Each release frees that request's buffer: one mapping (NV12 in one
 	// memfd) less each time.
 	for i := len(kept) - 1; i >= 0; i-- {
@@ -185,6 +188,9 @@ func TestSwitchModeKeepsRequests(t *testing.T) {
 		}
 		if got := libcamera.LiveMappings(); got != before-1 {
 			t.Errorf("release of kept request %d: %d mappings, %d before; want its buffer freed", i, got, before)
+		}
+		if st := c.Stats(); st.Held != i {
+			t.Errorf("Stats.Held = %d with %d kept requests left", st.Held, i)
 		}
 	}
 	leaks()
