@@ -126,7 +126,7 @@ func tool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Logf("SKIPPING the %s check: %s is not installed (the test root has it)", name, name)
+		t.Logf("SKIPPING the %s check: %s is not installed (the libcamera 0.7 test root has it)", name, name)
 		return ""
 	}
 	return p
