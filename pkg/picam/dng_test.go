@@ -120,7 +120,7 @@ func rawFrame(t *testing.T, format string, w, h int) (Frame, []uint16) {
 }
 
 // tool returns the path of an external program the test reads files back
-// with, or skips loudly: the test root has them (libraw-bin, dcraw,
+// with, or skips loudly: the libcamera 0.7 test root has them (libraw-bin, dcraw,
 // libimage-exiftool-perl), so a skip there is a defect of the root.
 func tool(t *testing.T, name string) string {
 	t.Helper()
