@@ -73,8 +73,10 @@ func picamLogger(out *console) *slog.Logger {
 // prepare is what every capturing command does first: libcamera's log
 // levels, the camera --camera names, opened paced (openCamera) and
 // configured with the configuration makeConfig returns for it (configure:
-// sizes reported, --strict applied). The caller closes the camera.
-func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Camera) picam.Configuration) (*picam.Camera, error) {
+// sizes reported, --strict applied), or makeConfig's error (what the
+// camera cannot do, found before it is configured). The caller closes the
+// camera.
+func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Camera) (picam.Configuration, error)) (*picam.Camera, error) {
 	setupLog(c.verbose, out.stderr)
 	info, err := selectCamera(c.camera)
 	if err != nil {
@@ -84,7 +86,11 @@ func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Ca
 	if err != nil {
 		return nil, err
 	}
-	if err := configure(cam, makeConfig(cam), c, out); err != nil {
+	cfg, err := makeConfig(cam)
+	if err == nil {
+		err = configure(cam, cfg, c, out)
+	}
+	if err != nil {
 		cam.Close()
 		return nil, err
 	}
@@ -93,10 +99,10 @@ func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Ca
 
 // videoConfiguration is Picamera2's video configuration with an NV12 main
 // stream of --width x --height: what the encoders and the bench take.
-func (c *common) videoConfiguration(cam *picam.Camera) picam.Configuration {
+func (c *common) videoConfiguration(cam *picam.Camera) (picam.Configuration, error) {
 	cfg := cam.VideoConfiguration()
 	cfg.Main = picam.StreamConfig{Size: c.size(), Format: picam.FormatNV12}
-	return cfg
+	return cfg, nil
 }
 
 // selectCamera finds the camera --camera names, by index or id; an unknown
