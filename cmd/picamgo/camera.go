@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -176,19 +175,24 @@ func fastestRate(infos *libcamera.ControlInfoMap) float64 {
 	return 1e6 / us
 }
 
-// frameDuration is the frame duration of rate frames/s, in whole
-// microseconds as the control takes it, moved onto the camera's limit when
-// within a microsecond of it: 15 frames/s is 66667 µs rounded, and a camera
-// whose slowest is 15 frames/s may say 66666 (libcamera's virtual camera
-// does). Further out it stays, for Configure to refuse.
-func frameDuration(rate float64, info *libcamera.ControlInfo) time.Duration {
-	us := math.Round(1e6 / rate)
-	for _, limit := range []libcamera.ControlValue{info.Min, info.Max} {
-		if l, ok := firstNumber(limit); ok && math.Abs(us-l) <= 1 {
-			us = l
-		}
+// checkFrameRate refuses a --framerate beyond the camera's
+// FrameDurationLimits, with the range in frames/s. picam's
+// Controls.FrameRate puts a duration within a microsecond beyond a limit
+// onto it (15 frames/s on a camera whose slowest is 66666 µs), so only
+// rates further out are refused here; picam would refuse them too, in
+// microseconds.
+func checkFrameRate(cam *picam.Camera, rate float64) error {
+	info, ok := cam.CameraControls().Find("FrameDurationLimits")
+	if !ok {
+		return nil
 	}
-	return time.Duration(us) * time.Microsecond
+	lo, okLo := firstNumber(info.Min)
+	hi, okHi := firstNumber(info.Max)
+	if us := 1e6 / rate; okLo && okHi && (us <= lo-1 || us >= hi+1) {
+		return configErrorf("--framerate %g: camera %s takes %.2f to %.2f frames/s (FrameDurationLimits %g..%g µs)",
+			rate, cam.ID(), 1e6/hi, 1e6/lo, lo, hi)
+	}
+	return nil
 }
 
 // firstNumber reads a control value, or an array's first element, as a
@@ -222,16 +226,11 @@ func firstNumber(v libcamera.ControlValue) (float64, bool) {
 // buffer count the camera forces) show with -v.
 func configure(cam *picam.Camera, cfg picam.Configuration, c *common, out *console) error {
 	if c.framerate > 0 {
-		if info, ok := cam.CameraControls().Find("FrameDurationLimits"); ok {
-			d := frameDuration(c.framerate, info)
-			lo, okLo := firstNumber(info.Min)
-			hi, okHi := firstNumber(info.Max)
-			if okLo && okHi && (d.Microseconds() < int64(lo) || d.Microseconds() > int64(hi)) {
-				return configErrorf("--framerate %g: camera %s takes %.2f to %.2f frames/s (FrameDurationLimits %g..%g µs)",
-					c.framerate, cam.ID(), 1e6/hi, 1e6/lo, lo, hi)
-			}
-			cfg.Controls.FrameDurationLimits = &[2]time.Duration{d, d}
+		if err := checkFrameRate(cam, c.framerate); err != nil {
+			return err
 		}
+		cfg.Controls.FrameDurationLimits = nil
+		cfg.Controls.FrameRate = &c.framerate
 	}
 	adjusted, err := cam.Configure(cfg)
 	if err != nil {
