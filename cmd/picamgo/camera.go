@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -73,8 +72,10 @@ func picamLogger(out *console) *slog.Logger {
 // prepare is what every capturing command does first: libcamera's log
 // levels, the camera --camera names, opened paced (openCamera) and
 // configured with the configuration makeConfig returns for it (configure:
-// sizes reported, --strict applied). The caller closes the camera.
-func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Camera) picam.Configuration) (*picam.Camera, error) {
+// sizes reported, --strict applied), or makeConfig's error (what the
+// camera cannot do, found before it is configured). The caller closes the
+// camera.
+func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Camera) (picam.Configuration, error)) (*picam.Camera, error) {
 	setupLog(c.verbose, out.stderr)
 	info, err := selectCamera(c.camera)
 	if err != nil {
@@ -84,7 +85,11 @@ func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Ca
 	if err != nil {
 		return nil, err
 	}
-	if err := configure(cam, makeConfig(cam), c, out); err != nil {
+	cfg, err := makeConfig(cam)
+	if err == nil {
+		err = configure(cam, cfg, c, out)
+	}
+	if err != nil {
 		cam.Close()
 		return nil, err
 	}
@@ -93,10 +98,10 @@ func prepare(c *common, out *console, jpegQuality int, makeConfig func(*picam.Ca
 
 // videoConfiguration is Picamera2's video configuration with an NV12 main
 // stream of --width x --height: what the encoders and the bench take.
-func (c *common) videoConfiguration(cam *picam.Camera) picam.Configuration {
+func (c *common) videoConfiguration(cam *picam.Camera) (picam.Configuration, error) {
 	cfg := cam.VideoConfiguration()
 	cfg.Main = picam.StreamConfig{Size: c.size(), Format: picam.FormatNV12}
-	return cfg
+	return cfg, nil
 }
 
 // selectCamera finds the camera --camera names, by index or id; an unknown
@@ -170,19 +175,24 @@ func fastestRate(infos *libcamera.ControlInfoMap) float64 {
 	return 1e6 / us
 }
 
-// frameDuration is the frame duration of rate frames/s, in whole
-// microseconds as the control takes it, moved onto the camera's limit when
-// within a microsecond of it: 15 frames/s is 66667 µs rounded, and a camera
-// whose slowest is 15 frames/s may say 66666 (libcamera's virtual camera
-// does). Further out it stays, for Configure to refuse.
-func frameDuration(rate float64, info *libcamera.ControlInfo) time.Duration {
-	us := math.Round(1e6 / rate)
-	for _, limit := range []libcamera.ControlValue{info.Min, info.Max} {
-		if l, ok := firstNumber(limit); ok && math.Abs(us-l) <= 1 {
-			us = l
-		}
+// checkFrameRate refuses a --framerate beyond the camera's
+// FrameDurationLimits, with the range in frames/s. picam's
+// Controls.FrameRate puts a duration within a microsecond beyond a limit
+// onto it (15 frames/s on a camera whose slowest is 66666 µs), so only
+// rates further out are refused here; picam would refuse them too, in
+// microseconds.
+func checkFrameRate(cam *picam.Camera, rate float64) error {
+	info, ok := cam.CameraControls().Find("FrameDurationLimits")
+	if !ok {
+		return nil
 	}
-	return time.Duration(us) * time.Microsecond
+	lo, okLo := firstNumber(info.Min)
+	hi, okHi := firstNumber(info.Max)
+	if us := 1e6 / rate; okLo && okHi && (us <= lo-1 || us >= hi+1) {
+		return configErrorf("--framerate %g: camera %s takes %.2f to %.2f frames/s (FrameDurationLimits %g..%g µs)",
+			rate, cam.ID(), 1e6/hi, 1e6/lo, lo, hi)
+	}
+	return nil
 }
 
 // firstNumber reads a control value, or an array's first element, as a
@@ -216,16 +226,11 @@ func firstNumber(v libcamera.ControlValue) (float64, bool) {
 // buffer count the camera forces) show with -v.
 func configure(cam *picam.Camera, cfg picam.Configuration, c *common, out *console) error {
 	if c.framerate > 0 {
-		if info, ok := cam.CameraControls().Find("FrameDurationLimits"); ok {
-			d := frameDuration(c.framerate, info)
-			lo, okLo := firstNumber(info.Min)
-			hi, okHi := firstNumber(info.Max)
-			if okLo && okHi && (d.Microseconds() < int64(lo) || d.Microseconds() > int64(hi)) {
-				return configErrorf("--framerate %g: camera %s takes %.2f to %.2f frames/s (FrameDurationLimits %g..%g µs)",
-					c.framerate, cam.ID(), 1e6/hi, 1e6/lo, lo, hi)
-			}
-			cfg.Controls.FrameDurationLimits = &[2]time.Duration{d, d}
+		if err := checkFrameRate(cam, c.framerate); err != nil {
+			return err
 		}
+		cfg.Controls.FrameDurationLimits = nil
+		cfg.Controls.FrameRate = &c.framerate
 	}
 	adjusted, err := cam.Configure(cfg)
 	if err != nil {

@@ -5,6 +5,7 @@
 //
 //	picamgo list                              cameras, modes, controls with limits
 //	picamgo still -o a.jpg                    a still after -t (1s), --immediate, --timelapse
+//	picamgo still -r -o a.jpg                 the same and a.dng, the raw frame (a Bayer sensor)
 //	picamgo vid -t 10s -o a.mp4               H.264/MJPEG/YUV420 to a file, stdout or TCP
 //	picamgo vid -t 0 --listen -o tcp://0.0.0.0:8888
 //	picamgo vid -t 0 --circular 5 -o event.mp4   the last 5 s, saved on SIGUSR1 or Enter

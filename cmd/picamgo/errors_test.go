@@ -35,7 +35,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"vid", "-o", "a.mp4", "--segment", "1s"}, exitUsage, "--segment needs a numbered output name", false},
 		{[]string{"vid", "-o", "a.mp4", "-t", "soon"}, exitUsage, `invalid value "soon" for flag -t`, false},
 		{[]string{"vid", "-o", "a.mp4", "--width", "0"}, exitUsage, "--width and --height must be positive", false},
-		{[]string{"still", "-o", "a.gif"}, exitUsage, "unknown extension (want .jpg, .jpeg or .png)", false},
+		{[]string{"still", "-o", "a.gif"}, exitUsage, "unknown extension (want .jpg, .jpeg, .png or .dng)", false},
 		{[]string{"still", "-o", "a.jpg", "--timelapse", "1s"}, exitUsage, "--timelapse needs a numbered output name", false},
 		{[]string{"still", "-o", "a.jpg", "--quality", "101"}, exitUsage, "--quality 101: want 1 to 100", false},
 		{[]string{"still"}, exitUsage, "no output file", false},

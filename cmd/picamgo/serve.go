@@ -57,12 +57,12 @@ func runServe(args []string, out *console) error {
 		return usageErrorf("--addr %s: %v", f.addr, err)
 	}
 	defer ln.Close()
-	cam, err := prepare(&f.common, out, 0, func(cam *picam.Camera) picam.Configuration {
-		cfg := f.videoConfiguration(cam)
+	cam, err := prepare(&f.common, out, 0, func(cam *picam.Camera) (picam.Configuration, error) {
+		cfg, err := f.videoConfiguration(cam)
 		if f.lores != "" {
 			cfg.Lores = &picam.StreamConfig{Size: lores, Format: picam.FormatNV12}
 		}
-		return cfg
+		return cfg, err
 	})
 	if err != nil {
 		return err

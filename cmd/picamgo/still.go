@@ -10,10 +10,13 @@ import (
 )
 
 const stillSynopsis = `Saves a still as JPEG or PNG (after -o's extension), through picam's own
-encoders (Camera.CaptureFile): after -t (default 1s, letting exposure settle
-on a real camera), at once with --immediate, or a numbered series with
---timelapse (-o img%04d.jpg; every interval until -t, --frames or Ctrl-C).
-The size defaults to the sensor's full resolution.`
+encoders (Camera.CaptureFile), JPEGs with the frame's EXIF: after -t
+(default 1s, letting exposure settle on a real camera), at once with
+--immediate, or a numbered series with --timelapse (-o img%04d.jpg; every
+interval until -t, --frames or Ctrl-C). The size defaults to the sensor's
+full resolution. On a camera with a raw stream (a Bayer sensor), -o a.dng
+saves the raw frame as a DNG, and --raw (-r) saves one beside each JPEG or
+PNG from the same frame (a.jpg and a.dng), as rpicam-still does.`
 
 type stillFlags struct {
 	common
@@ -23,13 +26,14 @@ type stillFlags struct {
 	timelapse millis
 	frames    int
 	quality   int
+	raw       bool
 }
 
 func runStill(args []string, out *console) error {
 	fs := flag.NewFlagSet("still", flag.ContinueOnError)
 	f := stillFlags{timeout: millis(time.Second)}
 	f.register(fs, picam.Size{})
-	fs.StringVar(&f.output, "o", "", "output file: .jpg, .jpeg or .png (a %d counter with --timelapse)")
+	fs.StringVar(&f.output, "o", "", "output file: .jpg, .jpeg, .png or .dng (a %d counter with --timelapse)")
 	fs.StringVar(&f.output, "output", "", "the same as -o")
 	fs.Var(&f.timeout, "t", "wait this long before the still (ms or a duration); with --timelapse, for how long (default: until --frames or Ctrl-C)")
 	fs.Var(&f.timeout, "timeout", "the same as -t")
@@ -37,6 +41,8 @@ func runStill(args []string, out *console) error {
 	fs.Var(&f.timelapse, "timelapse", "a still every this long (ms or a duration), numbered files")
 	fs.IntVar(&f.frames, "frames", 0, "with --timelapse: stop after this many stills")
 	fs.IntVar(&f.quality, "quality", 90, "JPEG quality, 1 to 100")
+	fs.BoolVar(&f.raw, "r", false, "also save the raw frame as a DNG: -o's name with .dng (a camera with a raw stream)")
+	fs.BoolVar(&f.raw, "raw", false, "the same as -r")
 	if err := parseFlags(fs, args, &console{stdout: out.stdout}, stillSynopsis); err != nil {
 		return err
 	}
@@ -47,12 +53,15 @@ func runStill(args []string, out *console) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	cam, err := prepare(&f.common, out, f.quality, func(cam *picam.Camera) picam.Configuration {
+	cam, err := prepare(&f.common, out, f.quality, func(cam *picam.Camera) (picam.Configuration, error) {
 		cfg := cam.StillConfiguration()
 		if f.width != 0 {
 			cfg.Main.Size = f.size()
 		}
-		return cfg
+		if f.raw || isDNG(f.output) {
+			return cfg, withRaw(cam, &cfg)
+		}
+		return cfg, nil
 	})
 	if err != nil {
 		return err
@@ -77,16 +86,31 @@ func runStill(args []string, out *console) error {
 			return errInterrupted
 		}
 	}
-	md, err := cam.CaptureFile(ctx, f.output, picam.Main)
+	md, err := saveStill(ctx, cam, f.output, f.rawName(f.output))
 	if err != nil {
 		if ctx.interrupted() {
 			return errInterrupted
 		}
-		return fmt.Errorf("saving %s: %w", f.output, err)
+		return err
 	}
-	main, _ := cam.StreamConfiguration(picam.Main)
-	out.infof("saved %s: %v, taken %s, %s", f.output, main.Size, sensorTime(md), fileSize(f.output))
+	out.infof("saved %s: %s, taken %s, %s", f.output, streamLine(cam, f.output), sensorTime(md), fileSize(f.output))
+	f.savedRaw(cam, f.output, out)
 	return nil
+}
+
+// rawName is the DNG --raw saves beside the still name, or "".
+func (f *stillFlags) rawName(name string) string {
+	if !f.raw {
+		return ""
+	}
+	return rawName(name)
+}
+
+// savedRaw reports the DNG --raw saved beside the still name.
+func (f *stillFlags) savedRaw(cam *picam.Camera, name string, out *console) {
+	if raw := f.rawName(name); raw != "" {
+		out.infof("saved %s: %s, %s", raw, streamLine(cam, raw), fileSize(raw))
+	}
 }
 
 // check refuses bad flags and output paths before the camera starts.
@@ -109,7 +133,10 @@ func (f *stillFlags) check() error {
 		return usageErrorf("no output file: -o NAME.jpg (or .png)")
 	}
 	if _, err := picam.FormatForPath(f.output); err != nil {
-		return usageErrorf("output %s: unknown extension (want .jpg, .jpeg or .png)", f.output)
+		return usageErrorf("output %s: unknown extension (want .jpg, .jpeg, .png or .dng)", f.output)
+	}
+	if f.raw && isDNG(f.output) {
+		return usageErrorf("--raw saves a DNG beside a JPEG or PNG; -o %s saves the DNG alone: give one or the other", f.output)
 	}
 	name := f.output
 	if f.timelapse > 0 {
@@ -120,7 +147,13 @@ func (f *stillFlags) check() error {
 	} else if f.frames > 0 {
 		return usageErrorf("--frames is for --timelapse")
 	}
-	return checkWritable(name)
+	if err := checkWritable(name); err != nil {
+		return err
+	}
+	if f.raw {
+		return checkWritable(rawName(name))
+	}
+	return nil
 }
 
 // timelapse saves a still every --timelapse, numbered from 0, for -t (0:
@@ -143,14 +176,15 @@ func timelapse(ctx *runContext, cam *picam.Camera, f *stillFlags, out *console) 
 			return ctx.result(f.timeout == 0 && f.frames == 0)
 		}
 		name, _ := numbered(f.output, n)
-		md, err := cam.CaptureFile(ctx, name, picam.Main, picam.Flush())
+		md, err := saveStill(ctx, cam, name, f.rawName(name), picam.Flush())
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.result(f.timeout == 0 && f.frames == 0)
 			}
-			return fmt.Errorf("saving %s: %w", name, err)
+			return err
 		}
 		out.infof("saved %s: taken %s, %s after the first, %s", name, sensorTime(md), clock(time.Since(start)), fileSize(name))
+		f.savedRaw(cam, name, out)
 	}
 	return nil
 }

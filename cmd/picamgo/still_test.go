@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/picamgo/picamgo/pkg/picam"
 )
 
 func decodeImage(t *testing.T, path string) image.Image {
@@ -82,5 +84,86 @@ func TestTimelapse(t *testing.T) {
 	}
 	if n := strings.Count(r.stderr, "saved img"); n != 3 {
 		t.Errorf("%d saved lines, want 3", n)
+	}
+}
+
+// TestStillRawRefused: libcamera's virtual cameras have no raw stream, so
+// `-o a.dng` and --raw are refused with exit 4 once the camera is open
+// (its properties say so) but before it is configured or started: with
+// -v libcamera logs its camera manager starting and never "configuring
+// streams" (which a still that is taken logs), and no file is written.
+func TestStillRawRefused(t *testing.T) {
+	dir := t.TempDir()
+	r := mustRun(t, dir, "still", "--immediate", "-v", "--width", "64", "--height", "48", "-o", "ok.jpg")
+	if !strings.Contains(r.stderr, "configuring streams") {
+		t.Fatalf("a still taken with -v logs no \"configuring streams\": the check below means nothing: %q", r.stderr)
+	}
+	for _, c := range []struct {
+		args   []string
+		camera string
+	}{
+		{[]string{"--immediate", "-o", "a.dng"}, "picamgo-bars"},
+		{[]string{"--immediate", "--raw", "-o", "a.jpg"}, "picamgo-bars"},
+		{[]string{"-r", "--camera", "1", "--timelapse", "100ms", "--frames", "2", "-o", "img%02d.png"}, "picamgo-lines"},
+	} {
+		r := picamgo(t, dir, append([]string{"still", "-v"}, c.args...)...)
+		want := "camera " + c.camera + " has no raw stream, so no DNG (libcamera gives one for Bayer sensors only"
+		if r.code != exitConfig || !strings.Contains(r.stderr, want) {
+			t.Errorf("still %s: exit %d, stderr %q; want %d and %q", strings.Join(c.args, " "), r.code, r.stderr, exitConfig, want)
+		}
+		if !strings.Contains(r.stderr, "camera_manager") || strings.Contains(r.stderr, "configuring streams") {
+			t.Errorf("still %s: the camera was configured (or never opened) before the refusal: %q", strings.Join(c.args, " "), r.stderr)
+		}
+	}
+	// Checked before the camera opens: a DNG asked for twice, and the
+	// DNG's own name.
+	if err := os.Mkdir(filepath.Join(dir, "b.dng"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args    []string
+		message string
+	}{
+		{[]string{"--raw", "-o", "a.dng"}, "--raw saves a DNG beside a JPEG or PNG; -o a.dng saves the DNG alone"},
+		{[]string{"--raw", "-o", "b.jpg"}, "output b.dng is a directory"},
+		{[]string{"-o", "a.tiff"}, "unknown extension (want .jpg, .jpeg, .png or .dng)"},
+	} {
+		r := picamgo(t, dir, append([]string{"still", "-v"}, c.args...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, c.message) || strings.Contains(r.stderr, "camera_manager") {
+			t.Errorf("still %s: exit %d, stderr %q; want %d and %q, before the camera manager starts", strings.Join(c.args, " "), r.code, r.stderr, exitUsage, c.message)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("the refused runs left files: %v (want ok.jpg and the directory b.dng)", entries)
+	}
+}
+
+// TestDNGFormat: the raw format for a DNG is the camera's default unless
+// it is PiSP-compressed (a Raspberry Pi 5's default), then the first
+// uncompressed raw format offered; none when all are compressed.
+func TestDNGFormat(t *testing.T) {
+	pf := func(name string) picam.PixelFormat {
+		f, err := picam.ParsePixelFormat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	packed, comp, unpacked := pf("SRGGB10_CSI2P"), pf("RGGB_PISP_COMP1"), pf("SRGGB16")
+	for _, c := range []struct {
+		def     picam.PixelFormat
+		offered []picam.PixelFormat
+		want    picam.PixelFormat
+		ok      bool
+	}{
+		{packed, []picam.PixelFormat{packed, pf("SRGGB12_CSI2P")}, packed, true},
+		{comp, []picam.PixelFormat{comp, pf("NV12"), unpacked}, unpacked, true},
+		{comp, []picam.PixelFormat{comp}, picam.PixelFormat{}, false},
+	} {
+		got, ok := dngFormat(c.def, c.offered)
+		if got != c.want || ok != c.ok {
+			t.Errorf("dngFormat(%v, %v) = %v, %v; want %v, %v", c.def, c.offered, got, ok, c.want, c.ok)
+		}
 	}
 }
