@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"syscall"
 	"unsafe"
+
+	pointer "github.com/mattn/go-pointer"
 )
 
 // RequestStatus is the state of a request.
@@ -51,7 +53,7 @@ const maxStreams = C.PICAM_MAX_STREAMS
 type Request struct {
 	camera  *Camera
 	h       *C.picam_request
-	slot    uint32
+	handle  unsafe.Pointer // go-pointer handle the completion callback receives
 	cookie  uint64
 	buffers [maxStreams]*FrameBuffer // by stream index
 	held    *holdSet                 // mappings this request keeps alive
@@ -198,13 +200,37 @@ func (r *Request) queue() error {
 	if r.h == nil {
 		return &Error{Op: "Camera.QueueRequest", Code: 9, Msg: "request is freed"}
 	}
-	r.enc = r.controls.encode(r.enc)
-	var p *C.uint8_t
-	if len(r.enc) > 0 {
-		p = (*C.uint8_t)(unsafe.Pointer(&r.enc[0]))
-	}
+	p, n := r.encodeControls()
 	var e C.picam_error
-	return cError("Camera.QueueRequest", C.picam_request_queue(r.h, p, C.size_t(len(r.enc)), &e), &e)
+	return cError("Camera.QueueRequest", C.picam_request_queue(r.h, p, n, &e), &e)
+}
+
+func (r *Request) requeue() error {
+	c := r.camera
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.h == nil {
+		return &Error{Op: "Camera.RequeueRequest", Code: 9, Msg: "request is freed"}
+	}
+	p, n := r.encodeControls()
+	var e C.picam_error
+	if err := cError("Camera.RequeueRequest", C.picam_request_requeue(r.h, p, n, &e), &e); err != nil {
+		return err
+	}
+	// Queued: the completion callback may be writing the request's status
+	// and results already, but never its controls.
+	r.controls.Clear()
+	return nil
+}
+
+// encodeControls encodes the request's controls into its own buffer, for
+// the shim to read during the call.
+func (r *Request) encodeControls() (*C.uint8_t, C.size_t) {
+	r.enc = r.controls.encode(r.enc)
+	if len(r.enc) == 0 {
+		return nil, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&r.enc[0])), C.size_t(len(r.enc))
 }
 
 // Free destroys the request. A queued request cannot be freed (stop the
@@ -229,10 +255,9 @@ func (r *Request) Free() error {
 			runtime.Gosched()
 		}
 		r.h = nil
-		if int(r.slot) < len(c.requests) && c.requests[r.slot] == r {
-			c.requests[r.slot] = nil
-			c.publishSlots()
-		}
+		delete(c.requests, r)
+		// The shim calls back for this request no more.
+		pointer.Unref(r.handle)
 	}
 	r.dropBuffers()
 	return nil
@@ -240,7 +265,10 @@ func (r *Request) Free() error {
 
 // detach is called when the camera is closed and the shim has freed the
 // request: the Go values stay readable, the mappings stay until Free.
-func (r *Request) detach() { r.h = nil }
+func (r *Request) detach() {
+	r.h = nil
+	pointer.Unref(r.handle)
+}
 
 // complete copies the shim's completion record; on libcamera's thread.
 func (r *Request) complete(rec *C.picam_completion) {
