@@ -38,21 +38,7 @@ func BenchmarkCaptureRequest(b *testing.B) {
 }
 
 func benchCamera(b *testing.B, bufs int) *Camera {
-	opts, _ := testOptions(barsID)
-	opts.MaxFrameRate = 0
-	c, err := OpenWith(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	cfg := nv12Config(c, Size{Width: 64, Height: 48})
-	cfg.BufferCount = bufs
-	if _, err := c.Configure(cfg); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		b.Fatal(err)
-	}
+	c, _ := startCamera(b, barsID, small, startOpts{Buffers: bufs, Options: func(o *Options) { o.MaxFrameRate = 0 }})
 	return c
 }
 

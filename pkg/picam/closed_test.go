@@ -115,7 +115,7 @@ func TestBlockedCallsEndWithClose(t *testing.T) {
 	for _, call := range blockedCalls(t.TempDir()) {
 		for _, end := range []string{"Close", "Stop"} {
 			t.Run(call.name+"/"+end, func(t *testing.T) {
-				c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48})
+				c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48}, startOpts{})
 				ctx := ctxT(t)
 				running := make(chan struct{}, 1)
 				result := make(chan error, 1)

@@ -24,7 +24,7 @@ func libcameraAtLeast(t *testing.T, major, minor int) bool {
 // libcamera applied to its stream, a copy of its own, kept by Clone and
 // the Capture* copies.
 func TestFrameColorSpace(t *testing.T) {
-	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	cfg, err := c.Configuration()
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 // saying why, whether or not the camera has the control; a meaningful one
 // the camera lacks says so (ErrUnsupported); one within its limits passes.
 func TestSetControlsInvalidValues(t *testing.T) {
-	c, _ := startCamera(t, linesID, Size{Width: 320, Height: 240})
+	c, _ := startCamera(t, linesID, Size{Width: 320, Height: 240}, startOpts{})
 	nan, inf := math.NaN(), math.Inf(1)
 	const (
 		unsupported = "not supported by camera"

@@ -49,7 +49,7 @@ func TestControlEnumsMatchLibcamera(t *testing.T) {
 }
 
 func TestSetControls(t *testing.T) {
-	c, _ := startCamera(t, linesID, Size{Width: 320, Height: 240}) // FrameDurationLimits 33333..66666 µs
+	c, _ := startCamera(t, linesID, Size{Width: 320, Height: 240}, startOpts{}) // FrameDurationLimits 33333..66666 µs
 	// Out of range, with the limits in the error.
 	_, err := c.SetControls(Controls{FrameRate: new(60.0)})
 	var ce *ControlError
@@ -102,82 +102,5 @@ func TestSetControls(t *testing.T) {
 	}
 	if _, err := c.SetControls(Controls{}); err != nil {
 		t.Errorf("empty SetControls = %v", err)
-	}
-}
-
-func TestControlsSequence(t *testing.T) {
-	// The sequence a control change first rode on: every frame before it
-	// has a lower ControlsID, every one from it on has the id.
-	c, _ := startNoQueue(t, barsID, nil)
-	for range 3 {
-		capture(t, c).Release()
-	}
-	id, err := c.SetControls(Controls{FrameRate: new(30.0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var firstWith uint32
-	found := false
-	for range 12 {
-		r := capture(t, c)
-		switch {
-		case r.ControlsID() >= id && !found:
-			firstWith, found = r.Sequence(), true
-		case r.ControlsID() < id && found:
-			t.Errorf("frame %d without the controls after frame %d with them", r.Sequence(), firstWith)
-		}
-		r.Release()
-	}
-	if !found {
-		t.Fatal("no frame carried the controls")
-	}
-	t.Logf("controls %d first rode on sequence %d", id, firstWith)
-
-	// Set while stopped: applied at Start, from the first frame.
-	if err := c.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	id, err = c.SetControls(Controls{FrameDurationLimits: new([2]time.Duration{33333 * time.Microsecond, 33333 * time.Microsecond})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := capture(t, c)
-	if r.ControlsID() != id {
-		t.Errorf("first frame after Start has controls %d, want %d", r.ControlsID(), id)
-	}
-	r.Release()
-}
-
-func TestMetadata(t *testing.T) {
-	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48})
-	md, err := c.CaptureMetadata(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, ok := md.SensorTimestamp()
-	if !ok || ts <= 0 || ts > MonotonicNow() {
-		t.Errorf("SensorTimestamp %d %v", ts, ok)
-	}
-	if v, ok := md.Get("SensorTimestamp"); !ok || v.(int64) != ts {
-		t.Errorf("Get(SensorTimestamp) = %v", v)
-	}
-	if m := md.Map(); m["SensorTimestamp"] != ts {
-		t.Errorf("Map() = %v", m)
-	}
-	// The virtual camera reports nothing else.
-	if _, ok := md.ExposureTime(); ok {
-		t.Error("ExposureTime from the virtual camera")
-	}
-	if _, ok := md.ColourGains(); ok {
-		t.Error("ColourGains from the virtual camera")
-	}
-	if _, ok := (Metadata{}).AnalogueGain(); ok {
-		t.Error("zero Metadata has a gain")
-	}
-	if (Metadata{}).String() != "{}" || len((Metadata{}).Map()) != 0 {
-		t.Error("zero Metadata")
 	}
 }

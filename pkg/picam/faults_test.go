@@ -115,7 +115,7 @@ func within(t *testing.T, what string, fn func()) {
 }
 
 func faultViewAfterClose(t *testing.T) {
-	c, _ := startNoQueue(t, barsID, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true})
 	r := capture(t, c)
 	f, err := r.Frame(Main)
 	if err != nil {
@@ -144,7 +144,7 @@ func faultViewAfterClose(t *testing.T) {
 }
 
 func faultStreamExpiringContext(t *testing.T) {
-	c, _ := startAsync(t, barsID, small, 4, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Running: true})
 	leaks := checkLeaks(t)
 	const n = 20000 // about 2s under -race; 2000 missed the race now and then
 	opened := 0
@@ -165,7 +165,7 @@ func faultStreamExpiringContext(t *testing.T) {
 }
 
 func faultBehindBlockedCallback(t *testing.T, op string) {
-	c, _ := startAsync(t, barsID, small, 4, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Running: true})
 	block, entered := make(chan struct{}), make(chan struct{}, 1)
 	c.SetPostCallback(func(*CompletedRequest) {
 		select {
@@ -195,7 +195,7 @@ func faultBehindBlockedCallback(t *testing.T, op string) {
 }
 
 func faultCloseWhileBlocked(t *testing.T) {
-	c, _ := startNoQueue(t, barsID, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true})
 	var held []*CompletedRequest
 	for range 4 {
 		held = append(held, capture(t, c))
@@ -217,7 +217,7 @@ func faultCloseWhileBlocked(t *testing.T) {
 }
 
 func faultInvalidControls(t *testing.T) {
-	c, _ := startCamera(t, barsID, small)
+	c, _ := startCamera(t, barsID, small, startOpts{})
 	nan, inf := math.NaN(), math.Inf(1)
 	f := func(x float64) *float64 { return &x }
 	d := func(x time.Duration) *time.Duration { return &x }
@@ -248,7 +248,7 @@ func faultInvalidControls(t *testing.T) {
 }
 
 func faultStopWithHeld(t *testing.T) {
-	c, _ := startNoQueue(t, barsID, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true})
 	leaks := checkLeaks(t)
 	a, b := capture(t, c), capture(t, c)
 	if err := c.Stop(); err != nil {
@@ -279,7 +279,7 @@ func faultStopWithHeld(t *testing.T) {
 func faultReleaseAfterClose(t *testing.T) {
 	leaks := checkLeaks(t)
 	func() {
-		c, _ := startNoQueue(t, barsID, nil)
+		c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true})
 		r, kept := capture(t, c), capture(t, c)
 		kept2 := kept.Acquire()
 		c.Close()
@@ -296,7 +296,7 @@ func faultReleaseAfterClose(t *testing.T) {
 }
 
 func faultDoubleRelease(t *testing.T) {
-	c, _ := startNoQueue(t, barsID, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true})
 	r := capture(t, c)
 	if err := r.Release(); err != nil {
 		t.Fatal(err)
@@ -320,7 +320,7 @@ func faultDoubleRelease(t *testing.T) {
 }
 
 func faultCancelledContexts(t *testing.T) {
-	c, _ := startAsync(t, barsID, small, 4, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Running: true})
 	leaks := checkLeaks(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -363,7 +363,7 @@ func faultCancelledContexts(t *testing.T) {
 }
 
 func faultPanickingCallbacks(t *testing.T) {
-	c, _ := startAsync(t, barsID, small, 4, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Running: true})
 	c.SetPreCallback(func(*CompletedRequest) { panic("pre boom") })
 	c.SetPostCallback(func(*CompletedRequest) { panic("post boom") })
 	seen := map[string]bool{}
@@ -395,7 +395,7 @@ func faultPanickingCallbacks(t *testing.T) {
 }
 
 func faultBlockingCallback(t *testing.T) {
-	c, _ := startAsync(t, barsID, small, 4, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Running: true})
 	leaks := checkLeaks(t)
 	block, entered := make(chan struct{}), make(chan struct{}, 1)
 	c.SetPostCallback(func(*CompletedRequest) {
@@ -422,7 +422,7 @@ func faultBlockingCallback(t *testing.T) {
 }
 
 func faultOutOfBuffers(t *testing.T) {
-	c, _ := startNoQueue(t, barsID, func(o *Options) { o.StallTimeout = time.Second })
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Options: func(o *Options) { o.StallTimeout = time.Second }})
 	var held []*CompletedRequest
 	for range 4 {
 		held = append(held, capture(t, c))
@@ -443,7 +443,7 @@ func faultOutOfBuffers(t *testing.T) {
 }
 
 func faultOpenedTwice(t *testing.T) {
-	c, _ := startCamera(t, barsID, small)
+	c, _ := startCamera(t, barsID, small, startOpts{})
 	opts, _ := testOptions(barsID)
 	if c2, err := OpenWith(opts); !errors.Is(err, ErrBusy) {
 		if err == nil {
@@ -461,7 +461,7 @@ func faultOpenedTwice(t *testing.T) {
 }
 
 func faultUseAfterClose(t *testing.T) {
-	c, _ := startCamera(t, barsID, small)
+	c, _ := startCamera(t, barsID, small, startOpts{})
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}

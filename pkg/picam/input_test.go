@@ -10,7 +10,7 @@ import (
 
 // Bad input is a Go error before libcamera sees it, and the camera goes on.
 func TestBadInputRefused(t *testing.T) {
-	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	ctx := ctxT(t)
 
 	if _, err := c.Stream(ctx, StreamOptions{Policy: Policy(99)}); !errors.Is(err, ErrInvalid) {

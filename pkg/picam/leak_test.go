@@ -80,7 +80,7 @@ func TestCloseEndsGoroutines(t *testing.T) {
 	done := checkLeaks(t)
 	base := env.Count()
 	snap := testenv.TakeSnapshot()
-	c, _ := startAsync(t, barsID, small, 4, nil)
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Running: true})
 	ctx := ctxT(t)
 	var inside atomic.Int32
 	entered := make(chan struct{}, 1)

@@ -12,7 +12,7 @@ import (
 // -race this caught Stream writing the AfterFunc's stop function after the
 // close it started had read it (issue 10, item 2).
 func TestStreamExpiringContextRace(t *testing.T) {
-	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48})
+	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48}, startOpts{})
 	r := capture(t, c) // frames flow
 	r.Release()
 	if err := c.Stop(); err != nil {
@@ -55,7 +55,7 @@ func TestStreamExpiringContextRace(t *testing.T) {
 // contexts that expire while the call sets up, under -race (the audit of
 // issue 10 item 2).
 func TestExpiringContextsRace(t *testing.T) {
-	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48})
+	c, _ := startCamera(t, barsID, Size{Width: 64, Height: 48}, startOpts{})
 	r := capture(t, c)
 	r.Release()
 	var got int

@@ -36,7 +36,7 @@ func TestSoak(t *testing.T) {
 	frames := soakFrames(t)
 	// Unpaced: the virtual camera makes frames as fast as they are
 	// released, so the soak measures picam, not a timer.
-	c, _ := startAsync(t, barsID, small, 4, func(o *Options) { o.MaxFrameRate = 0 })
+	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Options: func(o *Options) { o.MaxFrameRate = 0 }, Running: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	leaks := checkLeaks(t)

@@ -171,7 +171,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 	withCheckedViews(t, false)
 	done := checkLeaks(t)
 	t.Run("ReleaseClose", func(t *testing.T) {
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		r, vs := captureViews(t, c)
 		r.Release()
 		c.Close()
@@ -179,7 +179,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 	})
 	t.Run("CloseRelease", func(t *testing.T) {
 		// Closed while the request is held; released afterwards.
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		r, vs := captureViews(t, c)
 		c.Close()
 		if err := r.Release(); !errors.Is(err, ErrClosed) {
@@ -188,7 +188,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 		vs.checkZero(t)
 	})
 	t.Run("Stream", func(t *testing.T) {
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		st, err := c.Stream(ctxT(t), StreamOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +205,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 	})
 	t.Run("Frames", func(t *testing.T) {
 		// The iterator releases each request after the loop body.
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		var vs viewSet
 		for r, err := range c.Frames(ctxT(t), StreamOptions{}) {
 			if err != nil {
@@ -222,7 +222,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 		// buffers' addresses (when they fit the ranges, which depends on
 		// what earlier tests left): the views read zeros or the new
 		// mode's frames, and never fault.
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		r, vs := captureViews(t, c)
 		r.Release()
 		if _, err := c.SwitchMode(nv12Config(c, Size{Width: 1920, Height: 1080})); err != nil {
@@ -245,7 +245,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 // the buffer holds now: a later one. Documented, not checked by default.
 func TestStaleViewWhileRunning(t *testing.T) {
 	withCheckedViews(t, false)
-	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	r1 := capture(t, c)
 	f1, err := r1.Frame(Main)
 	if err != nil {
@@ -366,7 +366,7 @@ func TestStaleViewChecked(t *testing.T) {
 	withCheckedViews(t, true)
 	done := checkLeaks(t)
 	t.Run("Release", func(t *testing.T) {
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		capturedAt := nextLine()
 		r, vs := captureViews(t, c)
 		releasedAt := nextLine()
@@ -377,7 +377,7 @@ func TestStaleViewChecked(t *testing.T) {
 	})
 	t.Run("Acquired", func(t *testing.T) {
 		// Another handle keeps the frame: no report until it is released.
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		capturedAt := nextLine()
 		r, vs := captureViews(t, c)
 		r2 := r.Acquire()
@@ -395,7 +395,7 @@ func TestStaleViewChecked(t *testing.T) {
 	t.Run("NeverReleased", func(t *testing.T) {
 		// The request is dropped unreleased; the garbage collector's
 		// recovery of it ends the frame.
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		var capturedAt string
 		f := func() Frame {
 			capturedAt = nextLine()
@@ -420,7 +420,7 @@ func TestStaleViewChecked(t *testing.T) {
 	})
 	t.Run("Unmapped", func(t *testing.T) {
 		// Frames made by the application carry no lease: never reported.
-		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		r, vs := captureViews(t, c)
 		clone := vs.frames["NV12"].Clone()
 		r.Release()
@@ -475,7 +475,7 @@ var childReport = regexp.MustCompile(`panic: picam: NV12\.YCbCrAt: view of a rel
 // environment set.
 func staleViewChild(t *testing.T) {
 	t.Logf("checked mode: %v", checkViews.Load())
-	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	r := capture(t, c)
 	img, err := r.Image(Main)
 	if err != nil {
@@ -514,7 +514,7 @@ func runSelf(t *testing.T, run string, env []string) (string, error) {
 // the planes it had before Close, with the same pixels, not an empty frame.
 func TestHeldRequestFrameAfterClose(t *testing.T) {
 	withCheckedViews(t, false)
-	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480})
+	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	r := capture(t, c)
 	before, err := r.Frame(Main)
 	if err != nil {

@@ -1,0 +1,28 @@
+package picam
+
+// CLOCK_MONOTONIC, the clock libcamera stamps frames with, and its
+// conversion to wall-clock time.
+
+import (
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// MonotonicNow returns CLOCK_MONOTONIC in nanoseconds, the clock of
+// SensorTimestamp.
+func MonotonicNow() int64 {
+	var ts syscall.Timespec
+	const clockMonotonic = 1
+	syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockMonotonic, uintptr(unsafe.Pointer(&ts)), 0)
+	return ts.Nano()
+}
+
+// MonotonicTime converts a CLOCK_MONOTONIC timestamp in nanoseconds (such as
+// a SensorTimestamp) to wall-clock time. Zero gives the zero Time.
+func MonotonicTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(-time.Duration(MonotonicNow() - ns))
+}

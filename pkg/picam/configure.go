@@ -1,0 +1,283 @@
+package picam
+
+// Applying a Configuration (config.go) to the camera: building libcamera's
+// configuration, validating it, reporting adjustments, and swapping the
+// previous configuration's requests and buffers for new ones (slot.go).
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/picamgo/picamgo/libcamera"
+)
+
+// Configuration returns the configuration applied by the last Configure,
+// with libcamera's adjustments, strides and frame sizes filled in.
+func (c *Camera) Configuration() (Configuration, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return Configuration{}, c.errClosed("configuration of")
+	}
+	if c.cfg == nil {
+		return Configuration{}, fmt.Errorf("picam: camera %s: %w", c.id, ErrNotConfigured)
+	}
+	return c.cfg.clone(), nil
+}
+
+// clone copies the configuration's streams, so that callers can change the
+// copy freely.
+func (cfg Configuration) clone() Configuration {
+	if cfg.Lores != nil {
+		cfg.Lores = new(*cfg.Lores)
+	}
+	if cfg.Raw != nil {
+		cfg.Raw = new(*cfg.Raw)
+	}
+	return cfg
+}
+
+// StreamConfiguration returns one stream's applied configuration.
+func (c *Camera) StreamConfiguration(s Stream) (StreamConfig, error) {
+	cfg, err := c.Configuration()
+	if err != nil {
+		return StreamConfig{}, err
+	}
+	sc := cfg.Stream(s)
+	if sc == nil {
+		return StreamConfig{}, fmt.Errorf("picam: camera %s has no %v stream: %w", c.id, s, ErrInvalid)
+	}
+	return *sc, nil
+}
+
+// Configure sets the camera up for cfg; the camera must be stopped. It
+// returns what libcamera adjusted (formats and sizes the camera cannot
+// produce, buffer counts, ...), which is applied unless cfg.Strict is set,
+// in which case Configure fails with an [*AdjustedError] instead.
+// Adjustments are also logged at Info level.
+//
+// Reconfiguring frees the buffers of the previous configuration, so it
+// fails with [ErrBusy] while the application holds one of its requests.
+func (c *Camera) Configure(cfg Configuration) ([]Adjustment, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.configureLocked(cfg)
+}
+
+func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
+	if c.closed {
+		return nil, c.errClosed("configure")
+	}
+	if c.eng.Load() != nil {
+		return nil, fmt.Errorf("picam: configure %s: camera is started; stop it first: %w", c.id, libcamera.ErrState)
+	}
+	startSet, err := c.validate(&cfg.Controls)
+	if err != nil {
+		return nil, fmt.Errorf("picam: configure %s: %w", c.id, err)
+	}
+	lcfg, order, err := c.buildConfig(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	asked := requested(lcfg)
+	status, ladj, err := lcfg.Validate()
+	if err != nil {
+		return nil, fmt.Errorf("picam: configure %s with %v: %w", c.id, cfg, err)
+	}
+	var adj []Adjustment
+	if status == libcamera.ConfigurationAdjusted {
+		for _, a := range ladj {
+			s := NoStream
+			if a.Stream >= 0 && a.Stream < len(order) {
+				s = order[a.Stream]
+			}
+			adj = append(adj, Adjustment{Stream: s, Field: a.Field, Requested: a.Requested, Got: a.Got})
+		}
+	}
+	adj = append(adj, quietAdjustments(asked, lcfg, order, adj)...)
+	if len(adj) > 0 {
+		if cfg.Strict {
+			return adj, &AdjustedError{Camera: c.id, Adjustments: adj}
+		}
+		c.log.Info("picam: libcamera adjusted the configuration", "camera", c.id, "adjustments", adj)
+	}
+	// Drop the previous configuration: its requests must all be back.
+	if c.set != nil {
+		if n := c.set.held(); n > 0 {
+			return adj, fmt.Errorf("picam: configure %s: %d request(s) of the previous configuration still held (captured at %s); release them first: %w",
+				c.id, n, strings.Join(c.set.heldSites(), ", "), ErrBusy)
+		}
+	}
+	c.dropSet()
+	if err := c.lc.Configure(lcfg); err != nil {
+		return adj, fmt.Errorf("picam: configure %s: %w", c.id, err)
+	}
+	set, err := c.newStreamSet(lcfg, order)
+	if err != nil {
+		return adj, err
+	}
+	applied := cfg.clone()
+	for i, s := range order {
+		lsc := lcfg.At(i)
+		sc := StreamConfig{Size: lsc.Size, Format: lsc.PixelFormat, Stride: int(lsc.Stride), FrameSize: int(lsc.FrameSize)}
+		if lsc.ColorSpace != nil {
+			sc.ColorSpace = new(*lsc.ColorSpace)
+		}
+		switch s {
+		case Main:
+			applied.Main = sc
+		case Lores:
+			applied.Lores = &sc
+		case Raw:
+			applied.Raw = &sc
+		}
+	}
+	applied.BufferCount = len(set.slots)
+	applied.Orientation = lcfg.Orientation
+	c.cfg = &applied
+	c.set = set
+	c.startSet = startSet
+	c.noteDurations(&cfg.Controls)
+	return adj, nil
+}
+
+// askedStream is what was asked of a stream, before validation.
+type askedStream struct {
+	format PixelFormat
+	size   Size
+	bufs   uint32
+}
+
+func requested(lcfg *libcamera.CameraConfiguration) []askedStream {
+	out := make([]askedStream, lcfg.Len())
+	for i := range out {
+		sc := lcfg.At(i)
+		out[i] = askedStream{format: sc.PixelFormat, size: sc.Size, bufs: sc.BufferCount}
+	}
+	return out
+}
+
+// quietAdjustments lists what validation changed in a stream without
+// saying so: a pipeline handler may change a field and still call the
+// configuration valid (libcamera's virtual camera sets its buffer count of
+// 4 whatever was asked), so Configure compares the format, size and buffer
+// count itself. Adjustments already in known are not repeated.
+func quietAdjustments(asked []askedStream, lcfg *libcamera.CameraConfiguration, order []Stream, known []Adjustment) []Adjustment {
+	var out []Adjustment
+	for i, a := range asked {
+		if i >= lcfg.Len() || i >= len(order) {
+			break
+		}
+		got := lcfg.At(i)
+		add := func(field string, from, to any) {
+			req, res := fmt.Sprint(from), fmt.Sprint(to)
+			if req == res || slices.ContainsFunc(known, func(k Adjustment) bool { return k.Stream == order[i] && k.Field == field }) {
+				return
+			}
+			out = append(out, Adjustment{Stream: order[i], Field: field, Requested: req, Got: res})
+		}
+		add("PixelFormat", a.format, got.PixelFormat)
+		add("Size", a.size, got.Size)
+		add("BufferCount", a.bufs, got.BufferCount)
+	}
+	return out
+}
+
+// dropSet frees the current configuration's requests and buffers. With mu
+// held, the camera stopped and no request held.
+func (c *Camera) dropSet() {
+	c.rmu.Lock()
+	c.gen++
+	c.free = nil
+	c.rmu.Unlock()
+	if c.set != nil {
+		for _, s := range c.set.slots {
+			s.req.Free()
+		}
+		c.set.freeBuffers()
+	}
+	c.set = nil
+	c.cfg = nil
+}
+
+// buildConfig turns cfg into libcamera's configuration; order lists the
+// stream of each libcamera stream index.
+func (c *Camera) buildConfig(cfg *Configuration) (*libcamera.CameraConfiguration, []Stream, error) {
+	if cfg.Main.Size.IsNull() {
+		cfg.Main.Size = Size{Width: 640, Height: 480}
+	}
+	if !cfg.Main.Format.IsValid() {
+		cfg.Main.Format = FormatXBGR8888
+	}
+	order := []Stream{Main}
+	roles := []libcamera.StreamRole{libcamera.RoleViewfinder}
+	if cfg.Lores != nil {
+		if cfg.Lores.Size.IsNull() {
+			cfg.Lores.Size = cfg.Main.Size
+		}
+		if !cfg.Lores.Format.IsValid() {
+			cfg.Lores.Format = FormatYUV420
+		}
+		if cfg.Lores.Size.Width > cfg.Main.Size.Width || cfg.Lores.Size.Height > cfg.Main.Size.Height {
+			return nil, nil, fmt.Errorf("picam: configure %s: lores %v is larger than main %v: %w", c.id, cfg.Lores.Size, cfg.Main.Size, ErrInvalid)
+		}
+		order = append(order, Lores)
+		roles = append(roles, libcamera.RoleViewfinder)
+	}
+	if cfg.Raw != nil {
+		order = append(order, Raw)
+		roles = append(roles, libcamera.RoleRaw)
+	}
+	if n := c.lc.StreamCount(); len(roles) > n {
+		return nil, nil, fmt.Errorf("picam: configure %s: %d streams asked, the camera has %d: %w", c.id, len(roles), n, ErrUnsupported)
+	}
+	lcfg, err := c.lc.GenerateConfiguration(roles...)
+	if err != nil {
+		if cfg.Raw != nil {
+			return nil, nil, fmt.Errorf("picam: configure %s: the camera cannot give these streams (does it have a raw stream?): %w", c.id, errors.Join(err, ErrUnsupported))
+		}
+		return nil, nil, fmt.Errorf("picam: configure %s: %w", c.id, err)
+	}
+	bufs := cfg.BufferCount
+	if bufs <= 0 {
+		bufs = 4
+	}
+	for i, s := range order {
+		sc := cfg.Stream(s)
+		lsc := lcfg.At(i)
+		if !sc.Size.IsNull() {
+			lsc.Size = sc.Size
+		}
+		if sc.Format.IsValid() {
+			lsc.PixelFormat = sc.Format
+		}
+		lsc.BufferCount = uint32(bufs)
+		if s != Raw && cfg.ColorSpace != nil {
+			cs := *cfg.ColorSpace
+			if isRGB(lsc.PixelFormat) {
+				cs.YcbcrEncoding, cs.Range = libcamera.YcbcrNone, libcamera.RangeFull
+			}
+			lsc.ColorSpace = &cs
+		}
+	}
+	if cfg.Orientation != 0 {
+		lcfg.Orientation = cfg.Orientation
+	}
+	if sm := cfg.SensorMode; sm != nil {
+		if sm.BitDepth < 0 {
+			return nil, nil, fmt.Errorf("picam: configure %s: sensor mode bit depth %d: %w", c.id, sm.BitDepth, ErrInvalid)
+		}
+		lcfg.SensorConfig = &libcamera.SensorConfiguration{BitDepth: uint32(sm.BitDepth), OutputSize: sm.OutputSize}
+	}
+	return lcfg, order, nil
+}
+
+func isRGB(f PixelFormat) bool {
+	switch f {
+	case FormatRGB888, FormatBGR888, FormatXRGB8888, FormatXBGR8888:
+		return true
+	}
+	return false
+}

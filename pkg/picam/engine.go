@@ -1,0 +1,387 @@
+package picam
+
+// The capture engine: the goroutine that takes completed requests from
+// libcamera, hands their frames out and queues the requests again.
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/picamgo/picamgo/libcamera"
+)
+
+// engine is a started camera's capture loop: one goroutine that receives
+// completed requests from libcamera, hands frames to waiting callers, and
+// queues requests again once nobody holds them. It owns queueing; libcamera's
+// thread only pushes completed requests onto a channel.
+type engine struct {
+	c    *Camera
+	set  *streamSet
+	lc   *libcamera.Camera
+	stop chan struct{}
+	done chan struct{}
+	reqs chan *waiter
+	free chan *slot
+
+	waiting []*waiter
+	latest  *slot // newest frame nobody took yet, when the configuration queues
+	hold    bool
+	queued  int // requests in libcamera
+	ctrlID  ControlsID
+
+	lastFrame  time.Time
+	stall      *time.Timer
+	stallArmed bool
+	stallSince time.Time
+
+	pace      time.Duration
+	nextQueue time.Time // when pacing lets the next request go
+	backlog   []*slot
+	paceTimer *time.Timer
+	paceArmed bool
+	failed    []*slot
+
+	// Streams fed every frame (see stream.go), owned by this goroutine.
+	subs   []*FrameStream
+	subReq chan *FrameStream
+	unsub  chan *FrameStream
+	// Callbacks (see callback.go): cbq feeds the callback goroutine, which
+	// hands frames back on ready once the pre-callback ran.
+	cbq   chan cbItem
+	ready chan *slot
+	// cbDone is closed when the callback goroutine ends; cbGoid is its
+	// goroutine id, so that Stop called from a callback does not wait for
+	// itself.
+	cbDone chan struct{}
+	cbGoid atomic.Uint64
+	// running is the callback running on the callback goroutine (its cb
+	// is nil between callbacks); kept in place, without an allocation per
+	// frame.
+	runMu   sync.Mutex
+	running runningCallback
+
+	// endErr is what callers still waiting get once the engine ends: an
+	// error matching ErrNotStarted after Stop, ErrClosed after Close.
+	// Written before stop is closed; read after stop or done is closed.
+	endErr error
+}
+
+// waiter is one capture call waiting for a frame.
+type waiter struct {
+	after int64 // CLOCK_MONOTONIC ns; a frame must start at or after it
+	ctrl  ControlsID
+	state atomic.Int32 // waitPending, then waitDone or waitCancelled
+	ch    chan result  // receives exactly one result once done
+}
+
+const (
+	waitPending int32 = iota
+	waitDone
+	waitCancelled
+)
+
+type result struct {
+	s   *slot
+	err error
+}
+
+func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
+	e := &engine{c: c, set: set, lc: c.lc, stop: make(chan struct{}), done: make(chan struct{}),
+		reqs: make(chan *waiter), ctrlID: ctrlID, lastFrame: time.Now(),
+		subReq: make(chan *FrameStream), unsub: make(chan *FrameStream),
+		cbq: make(chan cbItem, cbQueue), ready: make(chan *slot), cbDone: make(chan struct{})}
+	c.rmu.Lock()
+	e.free = c.free
+	c.rmu.Unlock()
+	e.hold = c.cfg.Queue && len(set.slots) > 1
+	e.stall = time.NewTimer(time.Hour)
+	e.stall.Stop()
+	e.paceTimer = time.NewTimer(time.Hour)
+	e.paceTimer.Stop()
+	if c.opts.MaxFrameRate > 0 {
+		e.pace = time.Duration(float64(time.Second) / c.opts.MaxFrameRate)
+	}
+	return e
+}
+
+func (e *engine) run() {
+	defer close(e.done)
+	go e.callbacks()
+	completed := e.lc.RequestCompleted()
+	for {
+		select {
+		case <-e.stop:
+			e.shutdown()
+			return
+		case r := <-completed:
+			e.completed(r)
+		case s := <-e.free:
+			e.requeue(s)
+		case w := <-e.reqs:
+			e.add(w)
+		case s := <-e.ready:
+			e.deliver(s)
+		case st := <-e.subReq:
+			e.subscribe(st)
+		case st := <-e.unsub:
+			e.unsubscribe(st)
+		case <-e.stall.C:
+			e.stallArmed = false
+			e.stalled()
+		case <-e.paceTimer.C:
+			e.paceArmed = false
+			e.paced()
+		}
+	}
+}
+
+func (e *engine) completed(r *libcamera.Request) {
+	s := e.set.slotOf(r)
+	if s == nil {
+		return
+	}
+	e.queued--
+	if !s.frameOK() {
+		if err := r.Err(); err != nil {
+			e.c.log.Error("picam: a completion could not be copied; frame dropped", "camera", e.c.id, "error", err)
+		}
+		e.c.dropped.Add(1)
+		e.requeue(s)
+		return
+	}
+	e.c.frames.Add(1)
+	s.refs.Store(1) // the engine's own reference
+	if e.c.pre.Load() != nil {
+		// The pre-callback runs before anyone sees the frame, on the
+		// callback goroutine, which hands the frame back on e.ready. If it
+		// is behind, the frame is dropped rather than waiting here.
+		if !e.toCallbacks(cbItem{s: s, pre: true}) {
+			e.c.cbSkipped.Add(1)
+			s.unref()
+		}
+		return
+	}
+	e.deliver(s)
+}
+
+// deliver hands a frame the engine holds one reference on to the waiting
+// capture calls, the streams and the post-callback, and keeps it as the
+// latest frame or gives it back.
+func (e *engine) deliver(s *slot) {
+	e.lastFrame = time.Now()
+	delivered := false
+	kept := e.waiting[:0]
+	for _, w := range e.waiting {
+		switch {
+		case w.state.Load() != waitPending:
+		case e.matches(w, s):
+			s.ref()
+			if e.deliver1(w, result{s: s}) {
+				delivered = true
+			} else {
+				s.unref()
+			}
+		default:
+			kept = append(kept, w)
+		}
+	}
+	clear(e.waiting[len(kept):])
+	e.waiting = kept
+	if e.latest != nil {
+		e.latest.unref() // superseded
+		e.latest = nil
+	}
+	if len(e.subs) > 0 {
+		for _, st := range e.subs {
+			st.makeRoom()
+		}
+		if e.spare() == 0 && len(e.set.slots) > 1 {
+			// Handing the frame to streams would leave the camera without
+			// a buffer until a consumer releases one: requeue it instead.
+			taker := false
+			for _, st := range e.subs {
+				taker = taker || !st.full()
+				st.skip()
+			}
+			if taker {
+				e.c.withheld.Add(1)
+			}
+		} else {
+			for _, st := range e.subs {
+				st.offer(s)
+			}
+		}
+	}
+	if e.c.post.Load() != nil {
+		s.ref()
+		if !e.toCallbacks(cbItem{s: s}) {
+			e.c.cbSkipped.Add(1)
+			s.unref()
+		}
+	}
+	if delivered || !e.hold {
+		s.unref()
+	} else {
+		e.latest = s
+	}
+	e.armStall()
+}
+
+// spare counts the buffers the camera has or gets back without anyone
+// releasing a frame: queued in libcamera, waiting for pacing, or released
+// and on their way to being queued.
+func (e *engine) spare() int { return e.queued + len(e.backlog) + len(e.free) }
+
+func (e *engine) matches(w *waiter, s *slot) bool {
+	if w.ctrl > 0 && s.ctrlID < w.ctrl {
+		return false
+	}
+	return w.after == 0 || s.exposureStart() >= w.after
+}
+
+// deliver1 completes w with res; false if w was cancelled meanwhile.
+func (e *engine) deliver1(w *waiter, res result) bool {
+	if !w.state.CompareAndSwap(waitPending, waitDone) {
+		return false
+	}
+	w.ch <- res
+	return true
+}
+
+func (e *engine) add(w *waiter) {
+	if s := e.latest; s != nil && e.matches(w, s) {
+		if e.deliver1(w, result{s: s}) { // the engine's reference goes to w
+			e.latest = nil
+		}
+		return
+	}
+	e.waiting = append(e.waiting, w)
+	if !e.stallArmed {
+		e.stallSince = time.Now()
+		e.armStall()
+	}
+}
+
+// armStall runs the stall timer while someone waits or a stream is open.
+func (e *engine) armStall() {
+	if len(e.waiting) == 0 && len(e.subs) == 0 {
+		if e.stallArmed {
+			e.stall.Stop()
+			e.stallArmed = false
+		}
+		return
+	}
+	e.stall.Reset(e.c.stallTimeout())
+	e.stallArmed = true
+}
+
+func (e *engine) stalled() {
+	// Waiters whose context ended are gone; they stay listed only until
+	// the next frame would have passed them over.
+	e.waiting = slices.DeleteFunc(e.waiting, func(w *waiter) bool { return w.state.Load() != waitPending })
+	if len(e.waiting) == 0 && len(e.subs) == 0 {
+		return
+	}
+	since := e.lastFrame
+	if e.stallSince.After(since) {
+		since = e.stallSince
+	}
+	err := &StallError{Camera: e.c.id, Waited: time.Since(since), Queued: e.queued,
+		Held: e.set.heldSites(e.latest), Buffers: len(e.set.slots)}
+	e.c.stalls.Add(1)
+	e.c.log.Warn("picam: camera stalled", "camera", e.c.id, "error", err)
+	for _, w := range e.waiting {
+		e.deliver1(w, result{err: err})
+	}
+	clear(e.waiting)
+	e.waiting = e.waiting[:0]
+	e.endStreams(err)
+}
+
+// requeue queues a slot nobody holds, pacing if asked to.
+func (e *engine) requeue(s *slot) {
+	if e.pace > 0 {
+		if len(e.backlog) > 0 || time.Now().Before(e.nextQueue) {
+			e.backlog = append(e.backlog, s)
+			if !e.paceArmed {
+				e.paceTimer.Reset(max(time.Until(e.nextQueue), 0))
+				e.paceArmed = true
+			}
+			return
+		}
+	}
+	e.queue(s)
+}
+
+func (e *engine) paced() {
+	if len(e.backlog) == 0 {
+		return
+	}
+	s := e.backlog[0]
+	e.backlog = append(e.backlog[:0], e.backlog[1:]...)
+	e.queue(s)
+	if len(e.backlog) > 0 {
+		e.paceTimer.Reset(max(time.Until(e.nextQueue), 0))
+		e.paceArmed = true
+	}
+}
+
+// queue reuses a slot's request, attaches pending controls and queues it.
+func (e *engine) queue(s *slot) {
+	c := e.c
+	if err := s.req.Reuse(libcamera.ReuseBuffers); err != nil {
+		c.log.Error("picam: reuse request", "camera", c.id, "error", err)
+		e.failed = append(e.failed, s)
+		return
+	}
+	pending, id := c.takePending()
+	if err := pending.apply(s.req.Controls()); err != nil {
+		c.log.Error("picam: controls", "camera", c.id, "error", err)
+	}
+	if id > e.ctrlID {
+		e.ctrlID = id
+	}
+	s.ctrlID = e.ctrlID
+	if err := e.lc.QueueRequest(s.req); err != nil {
+		c.log.Error("picam: queue request", "camera", c.id, "error", err)
+		e.failed = append(e.failed, s)
+		c.restorePending(pending) // not applied: keep them for the next request
+		return
+	}
+	e.queued++
+	c.requeues.Add(1)
+	if e.pace > 0 {
+		// A fixed schedule, so that timer lateness does not add up and the
+		// rate is the one asked for; more than a period behind starts afresh.
+		now := time.Now()
+		if e.nextQueue.IsZero() || now.Sub(e.nextQueue) > e.pace {
+			e.nextQueue = now
+		}
+		if c.paceTrace != nil {
+			c.paceTrace(e.nextQueue, now)
+		}
+		e.nextQueue = e.nextQueue.Add(e.pace)
+	}
+}
+
+func (e *engine) shutdown() {
+	err := e.endErr
+	for _, w := range e.waiting {
+		e.deliver1(w, result{err: err})
+	}
+	e.waiting = nil
+	e.endStreams(err)
+	close(e.cbq) // the callback goroutine gives back what it holds and ends
+	if e.latest != nil {
+		e.latest.unref()
+		e.latest = nil
+	}
+	for _, s := range append(e.backlog, e.failed...) {
+		e.c.recycle(s)
+	}
+	e.backlog, e.failed = nil, nil
+	e.stall.Stop()
+	e.paceTimer.Stop()
+}
