@@ -57,6 +57,7 @@ type Request struct {
 	cookie  uint64
 	buffers [maxStreams]*FrameBuffer // by stream index
 	held    *holdSet                 // mappings this request keeps alive
+	owner   any                      // see SetOwner
 
 	controls ControlList
 	enc      []byte
@@ -71,6 +72,15 @@ type Request struct {
 
 // Cookie returns the value given to [Camera.CreateRequest].
 func (r *Request) Cookie() uint64 { return r.cookie }
+
+// SetOwner ties v to the request, so that code built on requests (a
+// higher-level API's frame slot) finds its own state from a completed
+// request directly, without a table keyed by cookie. Set it before the
+// request is first queued.
+func (r *Request) SetOwner(v any) { r.owner = v }
+
+// Owner returns what [Request.SetOwner] tied to the request, or nil.
+func (r *Request) Owner() any { return r.owner }
 
 // Status returns the request's status.
 func (r *Request) Status() RequestStatus { return r.status }

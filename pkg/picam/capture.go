@@ -56,7 +56,7 @@ func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs [
 	if err != nil {
 		return nil, err
 	}
-	return newCompleted(s, pcs), nil
+	return newCompleted(s, nil, "", pcs), nil
 }
 
 func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
@@ -64,17 +64,20 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 	if e == nil {
 		return nil, c.errNotRunning("capture from")
 	}
-	w := &waiter{ch: make(chan result, 1)}
+	w := c.newWaiter()
 	for _, o := range opts {
 		if o.apply != nil {
 			o.apply(w)
 		}
 	}
+	w.users.Store(2) // this call and the engine
 	select {
 	case e.reqs <- w:
 	case <-e.done:
+		c.waiters.put(w) // the engine never saw it
 		return nil, e.endErr
 	case <-ctx.Done():
+		c.waiters.put(w)
 		return nil, ctx.Err()
 	}
 	if c.waitHanded != nil {
@@ -82,15 +85,18 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 	}
 	select {
 	case res := <-w.ch:
+		w.done(c)
 		return res.s, res.err
 	case <-ctx.Done():
 		if w.state.CompareAndSwap(waitPending, waitCancelled) {
+			w.done(c)
 			return nil, ctx.Err()
 		}
 		// Delivered meanwhile: give the frame back.
 		if res := <-w.ch; res.s != nil {
 			res.s.unref()
 		}
+		w.done(c)
 		return nil, ctx.Err()
 	}
 }

@@ -59,10 +59,13 @@ type Frame struct {
 	Format PixelFormat
 	Size   Size
 	Stride int
+	// Planes of a view ([CompletedRequest.Frame]) are shared by every view
+	// of the buffer: re-slice Planes itself, do not assign to its elements.
 	Planes [][]byte
 	// ColorSpace is the stream's colour space as libcamera applied it (see
-	// [StreamConfig]), nil when libcamera reported none. Each frame has a
-	// copy of its own.
+	// [StreamConfig]), nil when libcamera reported none. A view's is its
+	// request handle's own copy, a clone's its own: changing it changes no
+	// other handle's frames.
 	ColorSpace *ColorSpace
 	// Mapped reports that Planes are views of the camera's mapped buffer
 	// ([CompletedRequest.Frame]), showing this frame until the request is
