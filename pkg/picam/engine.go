@@ -359,25 +359,23 @@ func (e *engine) paced() {
 	}
 }
 
-// queue reuses a slot's request, attaches pending controls and queues it.
+// queue attaches pending controls to a slot's request and requeues it:
+// reused and queued in one call into libcamera.
 func (e *engine) queue(s *slot) {
 	c := e.c
-	if err := s.req.Reuse(libcamera.ReuseBuffers); err != nil {
-		c.log.Error("picam: reuse request", "camera", c.id, "error", err)
-		e.failed = append(e.failed, s)
-		return
-	}
 	pending, id := c.takePending()
-	if err := pending.apply(s.req.Controls()); err != nil {
+	ctrls := s.req.Controls()
+	if err := pending.apply(ctrls); err != nil {
 		c.log.Error("picam: controls", "camera", c.id, "error", err)
 	}
 	if id > e.ctrlID {
 		e.ctrlID = id
 	}
 	s.ctrlID = e.ctrlID
-	if err := e.lc.QueueRequest(s.req); err != nil {
+	if err := e.lc.RequeueRequest(s.req); err != nil {
 		c.log.Error("picam: queue request", "camera", c.id, "error", err)
 		e.failed = append(e.failed, s)
+		ctrls.Clear()
 		c.restorePending(pending) // not applied: keep them for the next request
 		return
 	}
