@@ -157,13 +157,30 @@ func (c *Camera) withFrame(ctx context.Context, stream Stream, opts []CaptureOpt
 }
 
 func (c *Camera) captureFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (out Frame, md Metadata, err error) {
+	md, err = c.captureFrameInto(ctx, &out, stream, opts, pcs)
+	return out, md, err
+}
+
+// CaptureFrameInto is [Camera.CaptureFrame] copying into dst, whose memory
+// it reuses as [Frame.CloneInto] does: a loop capturing into the same dst
+// copies each frame at memory speed, without new memory for every frame.
+func (c *Camera) CaptureFrameInto(ctx context.Context, dst *Frame, stream Stream, opts ...CaptureOption) (Metadata, error) {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureFrameInto(ctx, dst, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureFrameInto(ctx context.Context, dst *Frame, stream Stream, opts []CaptureOption, pcs []uintptr) (md Metadata, err error) {
+	if dst == nil {
+		return Metadata{}, fmt.Errorf("picam: capture frame from %s: nil destination: %w", c.id, ErrInvalid)
+	}
 	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
-		out = f.Clone()
+		f.CloneInto(dst)
 		var err error
 		md, err = r.Metadata()
 		return err
 	})
-	return out, md, err
+	return md, err
 }
 
 // CaptureBuffer returns a copy of one stream's whole buffer, planes one after

@@ -45,6 +45,7 @@ func BenchmarkFrameCopy(b *testing.B) {
 	src := f.AppendBytes(nil)
 	dst := make([]byte, n)
 	var buf []byte
+	var into Frame
 	for _, bc := range []struct {
 		name string
 		fn   func()
@@ -52,6 +53,7 @@ func BenchmarkFrameCopy(b *testing.B) {
 		{"memcpy", func() { copy(dst, src) }},
 		{"Clone", func() { sinkFrame = f.Clone() }},
 		{"AppendBytes-reused", func() { buf = f.AppendBytes(buf[:0]) }},
+		{"CloneInto", func() { f.CloneInto(&into) }},
 		{"make-and-copy-go", func() { sinkBytes = append(make([]byte, 0, n), src...) }},
 		{"make-only", func() { sinkBytes = make([]byte, n) }},
 	} {
@@ -84,4 +86,42 @@ func minorFaults() int64 {
 		panic(err)
 	}
 	return ru.Minflt
+}
+
+// BenchmarkCaptureFrame1080p measures CaptureFrame (a new copy per frame)
+// beside CaptureFrameInto (one copy reused) at 1920x1080, the camera
+// running unpaced.
+func BenchmarkCaptureFrame1080p(b *testing.B) {
+	opts, _ := testOptions(barsID)
+	opts.MaxFrameRate = 0
+	c, err := OpenWith(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Configure(nv12Config(c, Size{Width: 1920, Height: 1080})); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var into Frame
+	for _, bc := range []struct {
+		name string
+		fn   func() error
+	}{
+		{"CaptureFrame", func() error { f, _, err := c.CaptureFrame(ctx, Main); sinkFrame = f; return err }},
+		{"CaptureFrameInto", func() error { _, err := c.CaptureFrameInto(ctx, &into, Main); return err }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(1920 * 1080 * 3 / 2))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := bc.fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
