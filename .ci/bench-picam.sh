@@ -35,7 +35,7 @@ for round in $(seq "$rounds"); do
 	ll=$(cd "$src/libcamera" && "$lc" -test.run '^$' -test.bench '^BenchmarkCaptureLoop$/^64x48$' -test.benchtime="$benchtime" |
 		metric BenchmarkCaptureLoop/64x48 frames/s)
 	pl=$(cd "$src/pkg/picam" && "$picam" -test.run '^$' -test.bench '^BenchmarkCaptureRequest$' -test.benchmem -test.benchtime="$benchtime")
-	pf=$(echo "$pl" | metric BenchmarkCaptureRequest frames/s)
+	pf=$(echo "$pl" | metric BenchmarkCaptureRequest ns/op | awk '{ print 1e9 / $1 }')
 	pa=$(echo "$pl" | metric BenchmarkCaptureRequest allocs/op)
 	echo "loop $ll $pf $pa" >>"$out/results"
 
