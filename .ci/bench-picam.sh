@@ -67,13 +67,15 @@ awk '
 		return a[int((n + 1) / 2)]
 	}
 	$1 == "loop" { ll = ll " " $2; pf = pf " " $3; r = r " " $3 / $2; allocs = $4 }
-	$1 == "twocam-go" { g = g " " ($4 / $2 + $5 / $3) }
-	$1 == "twocam-cxx" { c = c " " ($4 / $2 + $5 / $3) }
+	$1 == "twocam-go" { g = g " " ($4 / $2 + $5 / $3); for (i = 2; i <= 5; i++) gf[i] = gf[i] " " $i }
+	$1 == "twocam-cxx" { c = c " " ($4 / $2 + $5 / $3); for (i = 2; i <= 5; i++) cf[i] = cf[i] " " $i }
 	$1 == "copy" { mc = mc " " $2; cl = cl " " $3; cr = cr " " $2 / $3; if (NF >= 4 && $4 != "") { ci = ci " " $4; cir = cir " " $2 / $4 } }
 	END {
 		printf "%-46s %12s %12s %10s\n", "", "picam", "reference", "ratio"
 		printf "%-46s %12.0f %12.0f %10.2f   (%s allocs/frame)\n", "capture loop at 64x48, frames/s (ref: low-level)", median(pf), median(ll), median(r), allocs
 		printf "%-46s %12.2f %12.2f %10.2f\n", "two cameras, sum of fps together/alone (ref: C++)", median(g), median(c), median(g) / median(c)
+		printf "%-46s %12s %12s\n", "  640x480 fps alone, together", median(gf[2]) ", " median(gf[4]), median(cf[2]) ", " median(cf[4])
+		printf "%-46s %12s %12s\n", "  1280x720 fps alone, together", median(gf[3]) ", " median(gf[5]), median(cf[3]) ", " median(cf[5])
 		printf "%-46s %12.0f %12.0f %10.2f\n", "1080p Clone, us (ref: memcpy)", median(cl) / 1000, median(mc) / 1000, median(cr)
 		if (ci != "") printf "%-46s %12.0f %12.0f %10.2f\n", "1080p CloneInto, us (ref: memcpy)", median(ci) / 1000, median(mc) / 1000, median(cir)
 	}' "$out/results"
