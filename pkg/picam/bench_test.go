@@ -92,3 +92,23 @@ func BenchmarkProcess(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(c.Stats().StreamDropped)/float64(b.N), "dropped/op")
 }
+
+// BenchmarkCaptureRequestAsync measures a job per frame: CaptureRequestAsync,
+// Wait, a byte read, Release. A job is a goroutine with a context of its
+// own; its allocations are the job's, the capture inside it has none.
+func BenchmarkCaptureRequestAsync(b *testing.B) {
+	c := benchCamera(b, 4)
+	ctx := context.Background()
+	var sink byte
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := c.CaptureRequestAsync(ctx).Wait(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, _ := r.Frame(Main)
+		sink += f.Planes[0][0]
+		r.Release()
+	}
+	_ = sink
+}
