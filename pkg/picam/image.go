@@ -86,7 +86,7 @@ func (f Frame) String() string {
 // frame, use [Frame.CloneInto].
 func (f Frame) Clone() Frame {
 	var out Frame
-	f.CloneInto(&out)
+	f.cloneInto(&out, "Frame.Clone")
 	return out
 }
 
@@ -95,8 +95,11 @@ func (f Frame) Clone() Frame {
 // CloneInto) large enough: in a loop that copies every frame into the same
 // dst, the copy allocates nothing and runs at memory speed. Whatever dst
 // held is overwritten, in every Frame value that shares its memory.
-func (f Frame) CloneInto(dst *Frame) {
-	f.lease.check("Frame.CloneInto")
+func (f Frame) CloneInto(dst *Frame) { f.cloneInto(dst, "Frame.CloneInto") }
+
+// cloneInto is CloneInto, reporting a stale view as op.
+func (f Frame) cloneInto(dst *Frame, op string) {
+	f.lease.check(op)
 	n := f.Len()
 	buf := dst.buf[:0]
 	if cap(buf) < n {
