@@ -28,11 +28,8 @@ type engine struct {
 	waiting []*waiter
 	latest  *slot // newest frame nobody took yet, when the configuration queues
 	hold    bool
-	// queued counts the requests in libcamera; qmu guards ctrlID and the
-	// queueing itself, which a releasing goroutine may do (queueNow).
-	queued atomic.Int32
-	qmu    sync.Mutex
-	ctrlID ControlsID
+	queued  int // requests in libcamera
+	ctrlID  ControlsID
 
 	lastFrame  time.Time
 	stall      *time.Timer
@@ -167,7 +164,7 @@ func (e *engine) completed(r *libcamera.Request) {
 	if s == nil {
 		return
 	}
-	e.queued.Add(-1)
+	e.queued--
 	if !s.frameOK() {
 		if err := r.Err(); err != nil {
 			e.c.log.Error("picam: a completion could not be copied; frame dropped", "camera", e.c.id, "error", err)
@@ -258,7 +255,7 @@ func (e *engine) deliver(s *slot) {
 // spare counts the buffers the camera has or gets back without anyone
 // releasing a frame: queued in libcamera, waiting for pacing, or released
 // and on their way to being queued.
-func (e *engine) spare() int { return int(e.queued.Load()) + len(e.backlog) + len(e.free) }
+func (e *engine) spare() int { return e.queued + len(e.backlog) + len(e.free) }
 
 func (e *engine) matches(w *waiter, s *slot) bool {
 	if w.ctrl > 0 && s.ctrlID < w.ctrl {
@@ -322,7 +319,7 @@ func (e *engine) stalled() {
 	if e.stallSince.After(since) {
 		since = e.stallSince
 	}
-	err := &StallError{Camera: e.c.id, Waited: time.Since(since), Queued: int(e.queued.Load()),
+	err := &StallError{Camera: e.c.id, Waited: time.Since(since), Queued: e.queued,
 		Held: e.set.heldSites(e.latest), Buffers: len(e.set.slots)}
 	e.c.stalls.Add(1)
 	e.c.log.Warn("picam: camera stalled", "camera", e.c.id, "error", err)
@@ -362,33 +359,9 @@ func (e *engine) paced() {
 	}
 }
 
-// queueNow queues a slot nobody holds from the goroutine that released it,
-// sparing the hand-off to the engine's goroutine (one of three per frame),
-// when nothing but queueing is to be done: the camera is not paced and the
-// engine runs. It reports false when the engine must take the slot. With
-// the camera's rmu held, so that the set is the engine's.
-func (e *engine) queueNow(s *slot) bool {
-	if e.pace > 0 || e.set != s.set {
-		return false
-	}
-	select {
-	case <-e.stop:
-		return false
-	default:
-	}
-	return e.queueLocked(s, false)
-}
-
 // queue attaches pending controls to a slot's request and requeues it:
 // reused and queued in one call into libcamera.
-func (e *engine) queue(s *slot) { e.queueLocked(s, true) }
-
-// queueLocked is queue; a failure is the engine's to record only when
-// onEngine, and is reported by the false result otherwise (the engine then
-// takes the slot and tries again).
-func (e *engine) queueLocked(s *slot, onEngine bool) bool {
-	e.qmu.Lock()
-	defer e.qmu.Unlock()
+func (e *engine) queue(s *slot) {
 	c := e.c
 	pending, id := c.takePending()
 	ctrls := s.req.Controls()
@@ -400,16 +373,13 @@ func (e *engine) queueLocked(s *slot, onEngine bool) bool {
 	}
 	s.ctrlID = e.ctrlID
 	if err := e.lc.RequeueRequest(s.req); err != nil {
-		ctrls.Clear()
-		c.restorePending(pending) // not applied: keep them for the next request
-		if !onEngine {
-			return false
-		}
 		c.log.Error("picam: queue request", "camera", c.id, "error", err)
 		e.failed = append(e.failed, s)
-		return false
+		ctrls.Clear()
+		c.restorePending(pending) // not applied: keep them for the next request
+		return
 	}
-	e.queued.Add(1)
+	e.queued++
 	c.requeues.Add(1)
 	if e.pace > 0 {
 		// A fixed schedule, so that timer lateness does not add up and the
@@ -423,7 +393,6 @@ func (e *engine) queueLocked(s *slot, onEngine bool) bool {
 		}
 		e.nextQueue = e.nextQueue.Add(e.pace)
 	}
-	return true
 }
 
 func (e *engine) shutdown() {

@@ -176,8 +176,7 @@ func (s *slot) unref() {
 	}
 }
 
-// recycle gives a slot nobody holds back to the camera: queued again at
-// once when the engine allows it (engine.queueNow), else to the engine's
+// recycle gives a slot nobody holds back to the camera: to the engine's
 // free list, or, if the camera was closed or reconfigured since, to
 // libcamera to be freed (which unmaps its buffers once nothing else holds
 // them).
@@ -197,10 +196,6 @@ func (c *Camera) recycle(s *slot) {
 	if c.rclosed || c.free == nil {
 		c.rmu.Unlock()
 		s.req.Free()
-		return
-	}
-	if e := c.eng.Load(); e != nil && e.queueNow(s) {
-		c.rmu.Unlock()
 		return
 	}
 	c.free <- s // never blocks: the list has a place for every slot
