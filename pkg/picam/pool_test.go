@@ -20,15 +20,16 @@ func TestPerFrameNoAllocs(t *testing.T) {
 	c, _ := startCamera(t, barsID, small, startOpts{})
 	ctx := ctxT(t)
 	var sink byte
-	view := func(r *CompletedRequest) {
+	// The view, its colour space where libcamera reports one (0.5 on).
+	view := func(t *testing.T, r *CompletedRequest) {
 		f, err := r.Frame(Main)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.ColorSpace == nil {
-			t.Fatal("the view has no colour space")
+		sink += f.Planes[0][0] + byte(r.Sequence())
+		if f.ColorSpace != nil {
+			sink += byte(f.ColorSpace.Range)
 		}
-		sink += f.Planes[0][0] + byte(f.ColorSpace.Range) + byte(r.Sequence())
 	}
 	noAllocs := func(t *testing.T, frame func()) {
 		t.Helper()
@@ -45,7 +46,7 @@ func TestPerFrameNoAllocs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			view(r)
+			view(t, r)
 			if err := r.Release(); err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +63,7 @@ func TestPerFrameNoAllocs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			view(r)
+			view(t, r)
 			r.Release()
 		})
 	})
@@ -74,7 +75,7 @@ func TestPerFrameNoAllocs(t *testing.T) {
 			if !ok || err != nil {
 				t.Fatalf("Frames ended: %v", err)
 			}
-			view(r)
+			view(t, r)
 		})
 	})
 	t.Run("Process", func(t *testing.T) {
