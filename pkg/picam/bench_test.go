@@ -11,19 +11,7 @@ import (
 // CaptureRequest, read a byte of the frame, Release. The virtual camera
 // completes requests as fast as they are queued (no pacing here).
 func BenchmarkCaptureRequest(b *testing.B) {
-	opts, _ := testOptions(barsID)
-	opts.MaxFrameRate = 0
-	c, err := OpenWith(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Configure(nv12Config(c, Size{Width: 64, Height: 48})); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		b.Fatal(err)
-	}
+	c, _ := startCamera(b, barsID, small, startOpts{Options: unpaced})
 	ctx := context.Background()
 	var sink byte
 	b.ReportAllocs()
@@ -43,9 +31,12 @@ func BenchmarkCaptureRequest(b *testing.B) {
 }
 
 func benchCamera(b *testing.B, bufs int) *Camera {
-	c, _ := startCamera(b, barsID, small, startOpts{Buffers: bufs, Options: func(o *Options) { o.MaxFrameRate = 0 }})
+	c, _ := startCamera(b, barsID, small, startOpts{Buffers: bufs, Options: unpaced})
 	return c
 }
+
+// unpaced lets the virtual camera go as fast as requests come back.
+func unpaced(o *Options) { o.MaxFrameRate = 0 }
 
 // BenchmarkFrames measures a stream loop: one frame through Frames (Block),
 // a byte read, the automatic release.

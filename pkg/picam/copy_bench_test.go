@@ -14,19 +14,7 @@ import (
 // allocation of that size is new memory to the kernel, which faults in and
 // zeroes every page of it; a reused buffer takes none.
 func BenchmarkFrameCopy(b *testing.B) {
-	opts, _ := testOptions(barsID)
-	opts.MaxFrameRate = 0
-	c, err := OpenWith(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Configure(nv12Config(c, Size{Width: 1920, Height: 1080})); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		b.Fatal(err)
-	}
+	c, _ := startCamera(b, barsID, full, startOpts{Options: unpaced})
 	r, err := c.CaptureRequest(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -77,6 +65,7 @@ func BenchmarkFrameCopy(b *testing.B) {
 var (
 	sinkFrame Frame
 	sinkBytes []byte
+	full      = Size{Width: 1920, Height: 1080}
 )
 
 // minorFaults is the process's minor page faults so far.
@@ -92,19 +81,7 @@ func minorFaults() int64 {
 // beside CaptureFrameInto (one copy reused) at 1920x1080, the camera
 // running unpaced.
 func BenchmarkCaptureFrame1080p(b *testing.B) {
-	opts, _ := testOptions(barsID)
-	opts.MaxFrameRate = 0
-	c, err := OpenWith(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Configure(nv12Config(c, Size{Width: 1920, Height: 1080})); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		b.Fatal(err)
-	}
+	c, _ := startCamera(b, barsID, full, startOpts{Options: unpaced})
 	ctx := context.Background()
 	var into Frame
 	for _, bc := range []struct {
@@ -115,7 +92,7 @@ func BenchmarkCaptureFrame1080p(b *testing.B) {
 		{"CaptureFrameInto", func() error { _, err := c.CaptureFrameInto(ctx, &into, Main); return err }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			b.SetBytes(int64(1920 * 1080 * 3 / 2))
+			b.SetBytes(int64(full.Width * full.Height * 3 / 2))
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := bc.fn(); err != nil {

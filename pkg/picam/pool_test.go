@@ -136,14 +136,7 @@ func TestReusedHandleLeakGuard(t *testing.T) {
 		t.Fatalf("%d handles kept for reuse after 4 captures, want %d", n, freeListMax-4)
 	}
 	waitHeld(t, c, 4)
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Stats().Leaked < 4 {
-		if time.Now().After(deadline) {
-			t.Fatalf("leaked requests not recovered: %+v", c.Stats())
-		}
-		runtime.GC()
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitLeaked(t, c, 4)
 	for range 3 {
 		runtime.GC()
 		time.Sleep(5 * time.Millisecond)
