@@ -136,16 +136,17 @@ enum picam_stream_role {
 struct picam_completion;
 
 /* Called on libcamera's thread for every completed request (also those that
- * stop() cancels). handle is the one given to picam_camera_open; slot is the
- * request's slot number; completion is its record (as picam_request_completion
+ * stop() cancels). handle is the request's own, as given to
+ * picam_request_create; completion is its record (as picam_request_completion
  * returns), passed so the callee needs no call back into C. It must return
  * promptly and never block. */
-typedef void (*picam_completion_fn)(void *handle, uint32_t slot, struct picam_completion *completion);
+typedef void (*picam_completion_fn)(void *handle, struct picam_completion *completion);
 
 /* Opens the camera at index (0 <= index < count) of the manager's list; it is
- * not acquired yet. The camera keeps a manager reference until freed. */
-int picam_camera_open(picam_manager *m, int index, picam_completion_fn fn, void *handle,
-		      picam_camera **out, picam_error *err);
+ * not acquired yet. fn receives the completions of the camera's requests. The
+ * camera keeps a manager reference until freed. */
+int picam_camera_open(picam_manager *m, int index, picam_completion_fn fn, picam_camera **out,
+		      picam_error *err);
 /* Stops, frees requests and buffers, releases and drops the camera. */
 void picam_camera_free(picam_camera *c);
 /* Fault injection for tests: the camera's next n completions fail as if the
@@ -305,8 +306,9 @@ typedef struct picam_completion {
 	uint32_t metadata_count;
 } picam_completion;
 
-/* Creates a request; slot is what the completion callback reports for it. */
-int picam_request_create(picam_camera *c, uint64_t cookie, picam_request **out, uint32_t *slot,
+/* Creates a request; handle is what the completion callback receives for it,
+ * from creation until the request is freed. */
+int picam_request_create(picam_camera *c, uint64_t cookie, void *handle, picam_request **out,
 			 picam_error *err);
 /* Fails with -EBUSY if the request is queued. */
 int picam_request_free(picam_request *r, picam_error *err);
@@ -316,6 +318,10 @@ int picam_request_reuse(picam_request *r, int keep_buffers, picam_error *err);
 /* Queues the request with the encoded controls (len 0 for none). The controls
  * are checked against the camera's: unknown ids and wrong types are errors. */
 int picam_request_queue(picam_request *r, const uint8_t *controls, size_t len, picam_error *err);
+/* Reuses the request keeping its buffers (picam_request_reuse with
+ * keep_buffers) and queues it with the encoded controls: a capture loop's
+ * requeue in one call. On an error the request is left as it was. */
+int picam_request_requeue(picam_request *r, const uint8_t *controls, size_t len, picam_error *err);
 const picam_completion *picam_request_completion(picam_request *r);
 
 /* ---- running ---------------------------------------------------------- */

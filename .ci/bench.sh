@@ -65,3 +65,6 @@ awk -v sizes="$sizes" '
 				gf / cf, qf / cf, gf / hf, nf / cf, median(g "cpu"), median(c "cpu"), median(h "cpu"), allocs[g]
 		}
 	}' "$out/results"
+
+# pkg/picam: its loop beside this one, two cameras, frame copies (issue 12).
+"$(dirname "$0")/bench-picam.sh" "$benchtime" "$rounds"

@@ -10,8 +10,9 @@ import (
 var sink byte
 
 // BenchmarkCaptureLoop measures the binding's capture loop: wait for a
-// completed request ([Camera.WaitRequest]), read its frame, reuse and
-// requeue it, with four buffers in flight. libcamera's virtual camera
+// completed request ([Camera.WaitRequest]), read its frame, requeue it
+// ([Camera.RequeueRequest]: reuse and queue in one call), with four
+// buffers in flight. libcamera's virtual camera
 // completes requests as fast as they are queued, so frames per second
 // measure the loop plus the camera's own thread, which even at 64x48 spends
 // 20-30 µs a frame (mostly unmapping the buffer it drew; see
@@ -44,10 +45,7 @@ func benchmarkLoop(b *testing.B, next func(*rig) *Request) {
 					b.Fatalf("status %v", req.Status())
 				}
 				sink += req.Buffer(r.stream).Planes()[0].Data[0] + byte(req.Sequence())
-				if err := req.Reuse(ReuseBuffers); err != nil {
-					b.Fatal(err)
-				}
-				if err := r.cam.QueueRequest(req); err != nil {
+				if err := r.cam.RequeueRequest(req); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -2,7 +2,7 @@ package libcamera
 
 /*
 #include "cshim.h"
-void picamgoRequestCompleted(void *handle, uint32_t slot, struct picam_completion *completion);
+void picamgoRequestCompleted(void *handle, struct picam_completion *completion);
 */
 import "C"
 
@@ -16,25 +16,18 @@ import (
 var completionCallback = C.picam_completion_fn(C.picamgoRequestCompleted)
 
 // picamgoRequestCompleted runs on libcamera's thread for every completed
-// request. It copies the completion record into the Go request and hands the
-// request to the camera's bounded queue without ever blocking.
+// request. handle is the request's own go-pointer handle, made when it was
+// created: the request is its one identity, with no table to look it up
+// in. It copies the completion record into the Go request and hands the
+// request to its camera's bounded queue without ever blocking.
 //
 //export picamgoRequestCompleted
-func picamgoRequestCompleted(handle unsafe.Pointer, slot C.uint32_t, rec *C.picam_completion) {
-	c, _ := pointer.Restore(handle).(*Camera)
-	if c == nil {
-		return
-	}
-	slots := c.slots.Load()
-	if slots == nil || int(slot) >= len(*slots) {
-		c.lost.Add(1)
-		return
-	}
-	r := (*slots)[slot]
+func picamgoRequestCompleted(handle unsafe.Pointer, rec *C.picam_completion) {
+	r, _ := pointer.Restore(handle).(*Request)
 	if r == nil {
-		c.lost.Add(1)
-		return
+		return // cannot happen: a handle lives until its request is freed, which waits for this
 	}
+	c := r.camera
 	r.complete(rec)
 	select {
 	case c.completed <- r:

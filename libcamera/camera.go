@@ -27,10 +27,9 @@ const MaxRequests = 256
 // [Camera.Release]. A call in the wrong state returns an error matching
 // [ErrState] instead of reaching libcamera.
 type Camera struct {
-	m      *Manager
-	h      *C.picam_camera
-	handle unsafe.Pointer // go-pointer handle the shim's callback carries
-	id     string
+	m  *Manager
+	h  *C.picam_camera
+	id string
 
 	mu         sync.Mutex
 	closed     bool
@@ -38,9 +37,8 @@ type Camera struct {
 	controls   atomic.Pointer[ControlInfoMap] // replaced at each Configure
 	streams    []*Stream
 	streamCnt  int
-	requests   []*Request // live, by slot
+	requests   map[*Request]struct{} // live: detached when the camera closes
 
-	slots     atomic.Pointer[[]*Request] // read by the completion callback
 	completed chan *Request
 	lost      atomic.Uint64
 	bell      atomic.Pointer[doorbell] // made by the first WaitRequest that waits
@@ -48,11 +46,10 @@ type Camera struct {
 }
 
 func openCamera(m *Manager, index int) (*Camera, error) {
-	c := &Camera{m: m, completed: make(chan *Request, MaxRequests), done: make(chan struct{})}
-	c.handle = pointer.Save(c)
+	c := &Camera{m: m, completed: make(chan *Request, MaxRequests), done: make(chan struct{}),
+		requests: make(map[*Request]struct{})}
 	var e C.picam_error
-	if err := cError("Manager.Cameras", C.picam_camera_open(m.h, C.int(index), completionCallback, c.handle, &c.h, &e), &e); err != nil {
-		pointer.Unref(c.handle)
+	if err := cError("Manager.Cameras", C.picam_camera_open(m.h, C.int(index), completionCallback, &c.h, &e), &e); err != nil {
 		return nil, err
 	}
 	c.id = C.GoString(C.picam_camera_id(c.h))
@@ -73,7 +70,6 @@ func openCamera(m *Manager, index int) (*Camera, error) {
 	}
 	if err != nil {
 		C.picam_camera_free(c.h)
-		pointer.Unref(c.handle)
 		return nil, err
 	}
 	return c, nil
@@ -367,44 +363,39 @@ func (c *Camera) CreateRequest(cookie uint64) (*Request, error) {
 	if c.closed {
 		return nil, c.errClosed("Camera.CreateRequest")
 	}
-	live := 0
-	for _, r := range c.requests {
-		if r != nil {
-			live++
-		}
-	}
-	if live >= MaxRequests {
+	if len(c.requests) >= MaxRequests {
 		return nil, newError("Camera.CreateRequest", -16, fmt.Sprintf("camera %s already has %d requests", c.id, MaxRequests))
 	}
+	r := &Request{camera: c, cookie: cookie, held: &holdSet{}}
+	// The request's identity for the completion callback, made once: the
+	// shim hands it back with every completion until the request is freed.
+	r.handle = pointer.Save(r)
 	var h *C.picam_request
-	var slot C.uint32_t
 	var e C.picam_error
-	if err := cError("Camera.CreateRequest", C.picam_request_create(c.h, C.uint64_t(cookie), &h, &slot, &e), &e); err != nil {
+	if err := cError("Camera.CreateRequest", C.picam_request_create(c.h, C.uint64_t(cookie), r.handle, &h, &e), &e); err != nil {
+		pointer.Unref(r.handle)
 		return nil, err
 	}
-	r := &Request{camera: c, h: h, slot: uint32(slot), cookie: cookie, held: &holdSet{}}
+	r.h = h
 	r.controls.ids = c.controls.Load().ids
 	// A request dropped without Free (possible once its camera is closed)
-	// still lets its buffers' memory go.
+	// still lets its buffers' memory go. (While it lives in the shim, the
+	// go-pointer handle keeps it reachable.)
 	runtime.AddCleanup(r, (*holdSet).release, r.held)
-	for len(c.requests) <= int(slot) {
-		c.requests = append(c.requests, nil)
-	}
-	c.requests[slot] = r
-	c.publishSlots()
+	c.requests[r] = struct{}{}
 	return r, nil
 }
 
-// publishSlots gives the completion callback a fresh copy of the slot table,
-// so that it reads without locking. With c.mu held.
-func (c *Camera) publishSlots() {
-	s := append([]*Request(nil), c.requests...)
-	c.slots.Store(&s)
-}
-
 // QueueRequest queues a request with its controls. A completed request must
-// be reused ([Request.Reuse]) first.
+// be reused ([Request.Reuse]) first, or requeued with [Camera.RequeueRequest].
 func (c *Camera) QueueRequest(r *Request) error { return r.queue() }
+
+// RequeueRequest queues a completed request again, keeping its buffers:
+// [Request.Reuse] with [ReuseBuffers] and [Camera.QueueRequest] in one call
+// into libcamera, as a capture loop does every frame. The controls set on
+// the request since it completed are applied, then cleared. On an error
+// the request is not queued and keeps its controls; it may be requeued.
+func (c *Camera) RequeueRequest(r *Request) error { return r.requeue() }
 
 // close frees everything in the shim; Go values stay readable.
 func (c *Camera) close() {
@@ -417,10 +408,8 @@ func (c *Camera) close() {
 	// Queued requests come back through the callback while the shim stops
 	// the camera, so the handle stays valid until the shim is done.
 	C.picam_camera_free(c.h)
-	for _, r := range c.requests {
-		if r != nil {
-			r.detach()
-		}
+	for r := range c.requests {
+		r.detach()
 	}
 	// Requests waiting in the queue were never handed out: nobody can be
 	// reading their buffers, so their mappings go now.
@@ -433,15 +422,13 @@ func (c *Camera) close() {
 		}
 		break
 	}
-	c.requests = nil
-	c.slots.Store(nil)
+	clear(c.requests)
 	c.dropStreams()
 	close(c.done)
 	// No callback runs any more, so the doorbell's descriptor can go.
 	if b := c.bell.Load(); b != nil {
 		b.close()
 	}
-	pointer.Unref(c.handle)
 	c.h = nil
 }
 

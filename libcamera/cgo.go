@@ -8,6 +8,8 @@ package libcamera
 #cgo nocallback picam_request_queue
 #cgo noescape picam_request_reuse
 #cgo nocallback picam_request_reuse
+#cgo noescape picam_request_requeue
+#cgo nocallback picam_request_requeue
 #include "cshim.h"
 */
 import "C"

@@ -72,8 +72,7 @@ func Example() {
 		}
 		y := req.Buffer(stream).Planes()[0].Data // the mapped buffer itself, no copy
 		fmt.Printf("frame %d: %v, %d bytes of luma\n", req.Sequence(), req.Status(), len(y))
-		req.Reuse(libcamera.ReuseBuffers)
-		if err := cam.QueueRequest(req); err != nil {
+		if err := cam.RequeueRequest(req); err != nil { // reuse and queue, one call
 			log.Fatal(err)
 		}
 	}

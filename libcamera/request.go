@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"syscall"
 	"unsafe"
+
+	pointer "github.com/mattn/go-pointer"
 )
 
 // RequestStatus is the state of a request.
@@ -51,10 +53,11 @@ const maxStreams = C.PICAM_MAX_STREAMS
 type Request struct {
 	camera  *Camera
 	h       *C.picam_request
-	slot    uint32
+	handle  unsafe.Pointer // go-pointer handle the completion callback receives
 	cookie  uint64
 	buffers [maxStreams]*FrameBuffer // by stream index
 	held    *holdSet                 // mappings this request keeps alive
+	owner   any                      // see SetOwner
 
 	controls ControlList
 	enc      []byte
@@ -69,6 +72,15 @@ type Request struct {
 
 // Cookie returns the value given to [Camera.CreateRequest].
 func (r *Request) Cookie() uint64 { return r.cookie }
+
+// SetOwner ties v to the request, so that code built on requests (a
+// higher-level API's frame slot) finds its own state from a completed
+// request directly, without a table keyed by cookie. Set it before the
+// request is first queued.
+func (r *Request) SetOwner(v any) { r.owner = v }
+
+// Owner returns what [Request.SetOwner] tied to the request, or nil.
+func (r *Request) Owner() any { return r.owner }
 
 // Status returns the request's status.
 func (r *Request) Status() RequestStatus { return r.status }
@@ -198,13 +210,37 @@ func (r *Request) queue() error {
 	if r.h == nil {
 		return &Error{Op: "Camera.QueueRequest", Code: 9, Msg: "request is freed"}
 	}
-	r.enc = r.controls.encode(r.enc)
-	var p *C.uint8_t
-	if len(r.enc) > 0 {
-		p = (*C.uint8_t)(unsafe.Pointer(&r.enc[0]))
-	}
+	p, n := r.encodeControls()
 	var e C.picam_error
-	return cError("Camera.QueueRequest", C.picam_request_queue(r.h, p, C.size_t(len(r.enc)), &e), &e)
+	return cError("Camera.QueueRequest", C.picam_request_queue(r.h, p, n, &e), &e)
+}
+
+func (r *Request) requeue() error {
+	c := r.camera
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.h == nil {
+		return &Error{Op: "Camera.RequeueRequest", Code: 9, Msg: "request is freed"}
+	}
+	p, n := r.encodeControls()
+	var e C.picam_error
+	if err := cError("Camera.RequeueRequest", C.picam_request_requeue(r.h, p, n, &e), &e); err != nil {
+		return err
+	}
+	// Queued: the completion callback may be writing the request's status
+	// and results already, but never its controls.
+	r.controls.Clear()
+	return nil
+}
+
+// encodeControls encodes the request's controls into its own buffer, for
+// the shim to read during the call.
+func (r *Request) encodeControls() (*C.uint8_t, C.size_t) {
+	r.enc = r.controls.encode(r.enc)
+	if len(r.enc) == 0 {
+		return nil, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&r.enc[0])), C.size_t(len(r.enc))
 }
 
 // Free destroys the request. A queued request cannot be freed (stop the
@@ -254,16 +290,18 @@ func (r *Request) freeLocked(op string) error {
 		runtime.Gosched()
 	}
 	r.h = nil
-	if int(r.slot) < len(c.requests) && c.requests[r.slot] == r {
-		c.requests[r.slot] = nil
-		c.publishSlots()
-	}
+	delete(c.requests, r)
+	// The shim calls back for this request no more.
+	pointer.Unref(r.handle)
 	return nil
 }
 
 // detach is called when the camera is closed and the shim has freed the
 // request: the Go values stay readable, the mappings stay until Free.
-func (r *Request) detach() { r.h = nil }
+func (r *Request) detach() {
+	r.h = nil
+	pointer.Unref(r.handle)
+}
 
 // complete copies the shim's completion record; on libcamera's thread.
 func (r *Request) complete(rec *C.picam_completion) {

@@ -91,7 +91,8 @@ void picam_camera::fillCompletion(picam_request *r, Request *request)
 }
 
 // On libcamera's thread. Copies what Go needs into the request's own record
-// (no allocation once the metadata buffer has grown) and tells Go the slot.
+// (no allocation once the metadata buffer has grown) and hands Go the
+// request's handle.
 // It takes no lock: stop() holds the camera's lock while this runs.
 //
 // No exception may leave it: it would end libcamera's thread (and the
@@ -129,7 +130,7 @@ void picam_camera::requestCompleted(Request *request) noexcept
 	r->state.store(RequestState::Completing, std::memory_order_release);
 	queued.fetch_sub(1, std::memory_order_acq_rel);
 	if (fn)
-		fn(handle, r->slot, &c);
+		fn(r->handle, &c);
 	// Unless Go already reused or requeued it (it may, once received).
 	RequestState completing = RequestState::Completing;
 	r->state.compare_exchange_strong(completing, RequestState::Completed, std::memory_order_acq_rel);
@@ -137,8 +138,8 @@ void picam_camera::requestCompleted(Request *request) noexcept
 
 extern "C" {
 
-int picam_camera_open(picam_manager *m, int index, picam_completion_fn fn, void *handle,
-		      picam_camera **out, picam_error *err)
+int picam_camera_open(picam_manager *m, int index, picam_completion_fn fn, picam_camera **out,
+		      picam_error *err)
 {
 	return picam::guarded(err, "open camera", [&]() -> int {
 		if (!m || !out)
@@ -154,7 +155,6 @@ int picam_camera_open(picam_manager *m, int index, picam_completion_fn fn, void 
 		c->camera = cams[index];
 		c->id = c->camera->id();
 		c->fn = fn;
-		c->handle = handle;
 		*out = c; // connected to requestCompleted once acquired (see picam_camera_acquire)
 		return 0;
 	});
@@ -229,12 +229,12 @@ int picam_camera_acquire(picam_camera *c, picam_error *err)
 // buffers. With mu held and the camera stopped.
 static int dropConfiguration(picam_camera *c, picam_error *err)
 {
-	for (auto *r : c->slots)
-		if (r && r->state.load() == RequestState::Queued)
+	for (auto *r : c->requests)
+		if (r->state.load() == RequestState::Queued)
 			return picam::fail(err, -EBUSY, "%s: a request is still queued", c->id.c_str());
-	for (auto *r : c->slots)
-		if (r)
-			picam_request_free_locked(r, err);
+	while (!c->requests.empty())
+		if (picam_request_free_locked(c->requests.back(), err) < 0)
+			return err ? err->code : -EBUSY;
 	for (size_t s = 0; s < c->buffers.size(); s++)
 		picam_camera_free_buffers_locked(c, int(s), err);
 	c->allocator.reset();
@@ -256,9 +256,8 @@ int picam_camera_release(picam_camera *c, picam_error *err)
 		if (c->state == CameraState::Running)
 			return picam::fail(err, -EBUSY, "release %s: camera is running; stop it first",
 					   c->id.c_str());
-		for (auto *r : c->slots)
-			if (r)
-				return picam::fail(err, -EBUSY, "release %s: free its requests first", c->id.c_str());
+		if (!c->requests.empty())
+			return picam::fail(err, -EBUSY, "release %s: free its requests first", c->id.c_str());
 		int ret = dropConfiguration(c, err);
 		if (ret < 0)
 			return ret;
@@ -282,9 +281,8 @@ int picam_camera_configure(picam_camera *c, picam_config *cfg, picam_error *err)
 		if (c->state != CameraState::Acquired && c->state != CameraState::Configured)
 			return picam::fail(err, -EACCES, "configure %s: camera is %s; it must be acquired and stopped",
 					   c->id.c_str(), stateName(c->state));
-		for (auto *r : c->slots)
-			if (r)
-				return picam::fail(err, -EBUSY, "configure %s: free its requests first", c->id.c_str());
+		if (!c->requests.empty())
+			return picam::fail(err, -EBUSY, "configure %s: free its requests first", c->id.c_str());
 		if (cfg->config->empty())
 			return picam::fail(err, -EINVAL, "configure %s: configuration has no streams", c->id.c_str());
 		auto status = cfg->config->validate();
@@ -373,9 +371,9 @@ void picam_camera_free(picam_camera *c)
 			c->camera->release();
 			c->state = CameraState::Available;
 		} else {
-			for (auto *r : c->slots)
-				if (r)
-					picam_request_free_locked(r, nullptr);
+			while (!c->requests.empty())
+				if (picam_request_free_locked(c->requests.back(), nullptr) < 0)
+					break;
 		}
 		return 0;
 	});

@@ -176,7 +176,7 @@ struct picam_request {
 	picam_camera *camera;
 	std::unique_ptr<libcamera::Request> request;
 	uint64_t cookie;
-	uint32_t slot;
+	void *handle; // the caller's, passed to the completion callback
 	std::atomic<RequestState> state{ RequestState::Idle };
 	std::vector<std::pair<int, int>> buffers; // (stream, buffer) attached
 	picam_completion completion;
@@ -190,7 +190,6 @@ struct picam_camera {
 	std::shared_ptr<libcamera::Camera> camera;
 	std::string id;
 	picam_completion_fn fn;
-	void *handle;
 
 	// Serialises the state-changing calls, which libcamera does not.
 	std::mutex mu;
@@ -199,7 +198,7 @@ struct picam_camera {
 	std::vector<libcamera::StreamConfiguration> configs;
 	std::unique_ptr<libcamera::FrameBufferAllocator> allocator;
 	std::vector<picam_stream_buffers> buffers;
-	std::vector<picam_request *> slots; // by slot number; null when free
+	std::vector<picam_request *> requests; // live, in no order: freed with the camera
 	std::atomic<int> queued{ 0 };
 	std::atomic<int> failNext{ 0 }; // completions to fail (picam_camera_fail_completions)
 

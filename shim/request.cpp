@@ -22,19 +22,64 @@ int picam_request_free_locked(picam_request *r, picam_error *err)
 	picam_camera *c = r->camera;
 	picam::syncForCpu(r, false);
 	detachBuffers(r);
-	if (r->slot < c->slots.size() && c->slots[r->slot] == r)
-		c->slots[r->slot] = nullptr;
+	auto it = std::find(c->requests.begin(), c->requests.end(), r);
+	if (it != c->requests.end()) {
+		*it = c->requests.back();
+		c->requests.pop_back();
+	}
 	delete r;
+	return 0;
+}
+
+// What queueing needs of the camera and the request, with the camera's mu held.
+static int checkQueueable(picam_request *r, picam_error *err)
+{
+	picam_camera *c = r->camera;
+	if (c->state != CameraState::Running)
+		return picam::fail(err, -EACCES, "queue request %s: camera is not running", c->id.c_str());
+	if (r->state.load() == RequestState::Queued)
+		return picam::fail(err, -EBUSY, "queue request: it is already queued");
+	if (r->buffers.empty())
+		return picam::fail(err, -EINVAL, "queue request: it has no buffers");
+	return 0;
+}
+
+// Queues a pending request with its decoded controls, with the camera's mu held.
+static int queueLocked(picam_request *r, const ControlList &controls, picam_error *err)
+{
+	picam_camera *c = r->camera;
+	for (const auto &[id, value] : controls)
+		r->request->controls().set(id, value);
+#if PICAM_LC_VERSION < 500
+	// libcamera 0.4 leaves a new FrameBuffer's metadata uninitialised and its
+	// virtual pipeline never writes it, while completion cancels the request
+	// when a buffer's status reads FrameCancelled: garbage cancelled about one
+	// run in eight. Pipelines that do write the metadata overwrite this.
+	// metadata() is const only to keep applications from writing it; the
+	// object itself is not const.
+	for (const auto &[stream, fb] : r->request->buffers())
+		const_cast<FrameMetadata &>(fb->metadata()).status = FrameMetadata::FrameSuccess;
+#endif
+	picam::syncForCpu(r, false);
+	// Queued before libcamera sees it: completion may come before queueRequest returns.
+	r->state.store(RequestState::Queued);
+	c->queued.fetch_add(1);
+	int ret = c->camera->queueRequest(r->request.get());
+	if (ret < 0) {
+		r->state.store(RequestState::Idle);
+		c->queued.fetch_sub(1);
+		return picam::fail(err, ret, "queue request %s: %s", c->id.c_str(), strerror(-ret));
+	}
 	return 0;
 }
 
 extern "C" {
 
-int picam_request_create(picam_camera *c, uint64_t cookie, picam_request **out, uint32_t *slot,
+int picam_request_create(picam_camera *c, uint64_t cookie, void *handle, picam_request **out,
 			 picam_error *err)
 {
 	return picam::guarded(err, "create request", [&]() -> int {
-		if (!c || !out || !slot)
+		if (!c || !out)
 			return picam::fail(err, -EINVAL, "create request: missing argument");
 		std::lock_guard<std::mutex> lock(c->mu);
 		if (c->state != CameraState::Configured && c->state != CameraState::Running)
@@ -42,19 +87,13 @@ int picam_request_create(picam_camera *c, uint64_t cookie, picam_request **out, 
 		auto r = std::make_unique<picam_request>();
 		r->camera = c;
 		r->cookie = cookie;
+		r->handle = handle;
 		r->completion = picam_completion{};
 		// libcamera's cookie carries our request, so completion finds it without a lookup.
 		r->request = c->camera->createRequest(reinterpret_cast<uint64_t>(r.get()));
 		if (!r->request)
 			return picam::fail(err, -ENOMEM, "create request %s: libcamera returned none", c->id.c_str());
-		size_t s = 0;
-		while (s < c->slots.size() && c->slots[s])
-			s++;
-		if (s == c->slots.size())
-			c->slots.push_back(nullptr);
-		r->slot = uint32_t(s);
-		c->slots[s] = r.get();
-		*slot = r->slot;
+		c->requests.push_back(r.get());
 		*out = r.release();
 		return 0;
 	});
@@ -127,45 +166,42 @@ int picam_request_queue(picam_request *r, const uint8_t *controls, size_t len, p
 			return picam::fail(err, -EINVAL, "queue request: no request");
 		picam_camera *c = r->camera;
 		std::lock_guard<std::mutex> lock(c->mu);
-		if (c->state != CameraState::Running)
-			return picam::fail(err, -EACCES, "queue request %s: camera is not running", c->id.c_str());
+		int ret = checkQueueable(r, err);
+		if (ret < 0)
+			return ret;
 		RequestState st = r->state.load();
-		if (st == RequestState::Queued)
-			return picam::fail(err, -EBUSY, "queue request: it is already queued");
 		if (st == RequestState::Completed || st == RequestState::Completing ||
 		    r->request->status() != Request::RequestPending)
 			return picam::fail(err, -EINVAL, "queue request: it has completed; reuse it first");
-		if (r->buffers.empty())
-			return picam::fail(err, -EINVAL, "queue request: it has no buffers");
-		if (len) {
-			ControlList list(c->camera->controls());
-			int ret = picam::decodeControls(c->camera->controls(), controls, len, list, err);
-			if (ret < 0)
-				return ret;
-			for (const auto &[id, value] : list)
-				r->request->controls().set(id, value);
-		}
-#if PICAM_LC_VERSION < 500
-		// libcamera 0.4 leaves a new FrameBuffer's metadata uninitialised and its
-		// virtual pipeline never writes it, while completion cancels the request
-		// when a buffer's status reads FrameCancelled: garbage cancelled about one
-		// run in eight. Pipelines that do write the metadata overwrite this.
-		// metadata() is const only to keep applications from writing it; the
-		// object itself is not const.
-		for (const auto &[stream, fb] : r->request->buffers())
-			const_cast<FrameMetadata &>(fb->metadata()).status = FrameMetadata::FrameSuccess;
-#endif
-		picam::syncForCpu(r, false);
-		// Queued before libcamera sees it: completion may come before queueRequest returns.
-		r->state.store(RequestState::Queued);
-		c->queued.fetch_add(1);
-		int ret = c->camera->queueRequest(r->request.get());
-		if (ret < 0) {
-			r->state.store(RequestState::Idle);
-			c->queued.fetch_sub(1);
-			return picam::fail(err, ret, "queue request %s: %s", c->id.c_str(), strerror(-ret));
-		}
-		return 0;
+		ControlList list(c->camera->controls());
+		if (len)
+			ret = picam::decodeControls(c->camera->controls(), controls, len, list, err);
+		if (ret < 0)
+			return ret;
+		return queueLocked(r, list, err);
+	});
+}
+
+int picam_request_requeue(picam_request *r, const uint8_t *controls, size_t len, picam_error *err)
+{
+	return picam::guarded(err, "requeue request", [&]() -> int {
+		if (!r)
+			return picam::fail(err, -EINVAL, "requeue request: no request");
+		picam_camera *c = r->camera;
+		std::lock_guard<std::mutex> lock(c->mu);
+		int ret = checkQueueable(r, err);
+		if (ret < 0)
+			return ret;
+		// Decoded before the reuse, so that bad controls leave the request
+		// as it was.
+		ControlList list(c->camera->controls());
+		if (len)
+			ret = picam::decodeControls(c->camera->controls(), controls, len, list, err);
+		if (ret < 0)
+			return ret;
+		r->request->reuse(Request::ReuseBuffers);
+		r->state.store(RequestState::Idle);
+		return queueLocked(r, list, err);
 	});
 }
 

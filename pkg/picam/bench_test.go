@@ -2,29 +2,20 @@ package picam
 
 import (
 	"context"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // BenchmarkCaptureRequest measures a capture loop through the engine:
 // CaptureRequest, read a byte of the frame, Release. The virtual camera
 // completes requests as fast as they are queued (no pacing here).
 func BenchmarkCaptureRequest(b *testing.B) {
-	opts, _ := testOptions(barsID)
-	opts.MaxFrameRate = 0
-	c, err := OpenWith(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Configure(nv12Config(c, Size{Width: 64, Height: 48})); err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		b.Fatal(err)
-	}
+	c, _ := startCamera(b, barsID, small, startOpts{Options: unpaced})
 	ctx := context.Background()
 	var sink byte
 	b.ReportAllocs()
+	start, cpu0 := time.Now(), processCPU()
 	for b.Loop() {
 		r, err := c.CaptureRequest(ctx)
 		if err != nil {
@@ -34,13 +25,18 @@ func BenchmarkCaptureRequest(b *testing.B) {
 		sink += f.Planes[0][0]
 		r.Release()
 	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "frames/s")
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/frame")
 	_ = sink
 }
 
 func benchCamera(b *testing.B, bufs int) *Camera {
-	c, _ := startCamera(b, barsID, small, startOpts{Buffers: bufs, Options: func(o *Options) { o.MaxFrameRate = 0 }})
+	c, _ := startCamera(b, barsID, small, startOpts{Buffers: bufs, Options: unpaced})
 	return c
 }
+
+// unpaced lets the virtual camera go as fast as requests come back.
+func unpaced(o *Options) { o.MaxFrameRate = 0 }
 
 // BenchmarkFrames measures a stream loop: one frame through Frames (Block),
 // a byte read, the automatic release.
@@ -88,4 +84,34 @@ func BenchmarkProcess(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(c.Stats().StreamDropped)/float64(b.N), "dropped/op")
+}
+
+// BenchmarkCaptureRequestAsync measures a job per frame: CaptureRequestAsync,
+// Wait, a byte read, Release. A job is a goroutine with a context of its
+// own; its allocations are the job's, the capture inside it has none.
+func BenchmarkCaptureRequestAsync(b *testing.B) {
+	c := benchCamera(b, 4)
+	ctx := context.Background()
+	var sink byte
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := c.CaptureRequestAsync(ctx).Wait(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, _ := r.Frame(Main)
+		sink += f.Planes[0][0]
+		r.Release()
+	}
+	_ = sink
+}
+
+// processCPU is the process's user and system CPU time, all threads
+// (libcamera's too), as the low-level benchmark and the C++ loop measure.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -169,7 +169,7 @@ func (e *engine) runCallback(where string, cb *callback, s *slot) {
 	}
 	c := e.c
 	s.ref()
-	r := newCompletedFrom(&handle{s: s, label: where}, nil)
+	r := newCompleted(s, nil, where, nil)
 	defer r.Release()
 	e.setRunning(runningCallback{cb: cb, where: where, seq: s.req.Sequence(), since: time.Now()})
 	defer e.setRunning(runningCallback{})

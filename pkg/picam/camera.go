@@ -100,6 +100,11 @@ type Camera struct {
 	stalls    atomic.Uint64
 	dropped   atomic.Uint64
 
+	// Reused frame after frame: request handles (request.go) and capture
+	// waiters (capture.go).
+	handles freeList[CompletedRequest]
+	waiters freeList[waiter]
+
 	// paceTrace, set by tests before Start, sees each paced queueing: the
 	// slot of MaxFrameRate's schedule it took and when it happened.
 	paceTrace func(slot, queued time.Time)

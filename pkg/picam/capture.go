@@ -59,7 +59,7 @@ func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs [
 	if err != nil {
 		return nil, err
 	}
-	return newCompleted(s, pcs), nil
+	return newCompleted(s, nil, "", pcs), nil
 }
 
 func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
@@ -73,17 +73,20 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 // waitOn waits for a frame of engine e: a call that needs several frames
 // waits for the Start once, and ends with e's error if e stops.
 func (c *Camera) waitOn(ctx context.Context, e *engine, opts []CaptureOption) (*slot, error) {
-	w := &waiter{ch: make(chan result, 1)}
+	w := c.newWaiter()
 	for _, o := range opts {
 		if o.apply != nil {
 			o.apply(w)
 		}
 	}
+	w.users.Store(2) // this call and the engine
 	select {
 	case e.reqs <- w:
 	case <-e.done:
+		c.waiters.put(w) // the engine never saw it
 		return nil, e.endErr
 	case <-ctx.Done():
+		c.waiters.put(w)
 		return nil, ctx.Err()
 	}
 	if c.waitHanded != nil {
@@ -91,15 +94,18 @@ func (c *Camera) waitOn(ctx context.Context, e *engine, opts []CaptureOption) (*
 	}
 	select {
 	case res := <-w.ch:
+		w.done(c)
 		return res.s, res.err
 	case <-ctx.Done():
 		if w.state.CompareAndSwap(waitPending, waitCancelled) {
+			w.done(c)
 			return nil, ctx.Err()
 		}
 		// Delivered meanwhile: give the frame back.
 		if res := <-w.ch; res.s != nil {
 			res.s.unref()
 		}
+		w.done(c)
 		return nil, ctx.Err()
 	}
 }
@@ -169,13 +175,30 @@ func (c *Camera) withFrame(ctx context.Context, stream Stream, opts []CaptureOpt
 }
 
 func (c *Camera) captureFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (out Frame, md Metadata, err error) {
+	md, err = c.captureFrameInto(ctx, &out, stream, opts, pcs)
+	return out, md, err
+}
+
+// CaptureFrameInto is [Camera.CaptureFrame] copying into dst, whose memory
+// it reuses as [Frame.CloneInto] does: a loop capturing into the same dst
+// copies each frame at memory speed, without new memory for every frame.
+func (c *Camera) CaptureFrameInto(ctx context.Context, dst *Frame, stream Stream, opts ...CaptureOption) (Metadata, error) {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return c.captureFrameInto(ctx, dst, stream, opts, pcs[:n])
+}
+
+func (c *Camera) captureFrameInto(ctx context.Context, dst *Frame, stream Stream, opts []CaptureOption, pcs []uintptr) (md Metadata, err error) {
+	if dst == nil {
+		return Metadata{}, fmt.Errorf("picam: capture frame from %s: nil destination: %w", c.id, ErrInvalid)
+	}
 	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
-		out = f.Clone()
+		f.CloneInto(dst)
 		var err error
 		md, err = r.Metadata()
 		return err
 	})
-	return out, md, err
+	return md, err
 }
 
 // CaptureBuffer returns a copy of one stream's whole buffer, planes one after

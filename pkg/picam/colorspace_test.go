@@ -21,8 +21,8 @@ func libcameraAtLeast(t *testing.T, major, minor int) bool {
 }
 
 // TestFrameColorSpace: a frame from a capture carries the colour space
-// libcamera applied to its stream, a copy of its own, kept by Clone and
-// the Capture* copies.
+// libcamera applied to its stream, in its handle's own copy, kept by Clone
+// and the Capture* copies.
 func TestFrameColorSpace(t *testing.T) {
 	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	cfg, err := c.Configuration()
@@ -60,13 +60,16 @@ func TestFrameColorSpace(t *testing.T) {
 		if clone.ColorSpace == f.ColorSpace {
 			t.Error("Clone shares the frame's colour space")
 		}
-		// A frame's colour space is its own to change.
+		// A frame's colour space is its handle's own to change: another
+		// handle's view keeps the stream's.
 		f.ColorSpace.Range ^= 1
-		g, err := r.Frame(Main)
+		other := r.Acquire()
+		g, err := other.Frame(Main)
 		if err != nil {
 			t.Fatal(err)
 		}
-		same("Frame after another frame's was changed", g.ColorSpace)
+		same("Frame of another handle after one handle's was changed", g.ColorSpace)
+		other.Release()
 		same("Clone after the frame's was changed", clone.ColorSpace)
 	}
 	copied, _, err := c.CaptureFrame(ctxT(t), Main)

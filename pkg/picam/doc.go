@@ -164,8 +164,8 @@
 // frames on several workers and yields the results in frame order, with
 // each frame's sequence and timestamp. Frames in flight are bounded
 // (below the buffer count), the first error or a cancellation stops every
-// worker, and every frame is released before the loop ends. It is built on
-// golang.org/x/sync's errgroup and semaphore.
+// worker, and every frame is released before the loop ends. Its workers
+// and tasks are made once per loop: a frame costs no allocation.
 //
 // Callbacks. [Camera.SetPreCallback] and [Camera.SetPostCallback] are
 // Picamera2's pre_callback and post_callback. They run on one goroutine

@@ -68,12 +68,34 @@ type engine struct {
 	endErr error
 }
 
-// waiter is one capture call waiting for a frame.
+// waiter is one capture call waiting for a frame. The camera reuses
+// waiters (no allocation per capture): one goes back to its free list when
+// both its users, the capture call and the engine, let go of it.
 type waiter struct {
 	after int64 // CLOCK_MONOTONIC ns; a frame must start at or after it
 	ctrl  ControlsID
 	state atomic.Int32 // waitPending, then waitDone or waitCancelled
 	ch    chan result  // receives exactly one result once done
+	users atomic.Int32 // the capture call and the engine, while they hold it
+}
+
+// newWaiter returns a pending waiter for one capture call.
+func (c *Camera) newWaiter() *waiter {
+	w := c.waiters.get()
+	if w == nil {
+		w = &waiter{ch: make(chan result, 1)}
+	}
+	w.after, w.ctrl = 0, 0
+	w.state.Store(waitPending)
+	return w
+}
+
+// done lets go of w for one of its users; the last gives it back to c.
+// Its channel is empty by then: a result sent is always received.
+func (w *waiter) done(c *Camera) {
+	if w.users.Add(-1) == 0 {
+		c.waiters.put(w)
+	}
 }
 
 const (
@@ -176,6 +198,7 @@ func (e *engine) deliver(s *slot) {
 	for _, w := range e.waiting {
 		switch {
 		case w.state.Load() != waitPending:
+			w.done(e.c) // cancelled: the engine lets go of it too
 		case e.matches(w, s):
 			s.ref()
 			if e.deliver1(w, result{s: s}) {
@@ -241,13 +264,15 @@ func (e *engine) matches(w *waiter, s *slot) bool {
 	return w.after == 0 || s.exposureStart() >= w.after
 }
 
-// deliver1 completes w with res; false if w was cancelled meanwhile.
+// deliver1 completes w with res, false if w was cancelled meanwhile, and
+// lets go of w: the engine must not touch it afterwards.
 func (e *engine) deliver1(w *waiter, res result) bool {
-	if !w.state.CompareAndSwap(waitPending, waitDone) {
-		return false
+	ok := w.state.CompareAndSwap(waitPending, waitDone)
+	if ok {
+		w.ch <- res
 	}
-	w.ch <- res
-	return true
+	w.done(e.c)
+	return ok
 }
 
 func (e *engine) add(w *waiter) {
@@ -281,7 +306,13 @@ func (e *engine) armStall() {
 func (e *engine) stalled() {
 	// Waiters whose context ended are gone; they stay listed only until
 	// the next frame would have passed them over.
-	e.waiting = slices.DeleteFunc(e.waiting, func(w *waiter) bool { return w.state.Load() != waitPending })
+	e.waiting = slices.DeleteFunc(e.waiting, func(w *waiter) bool {
+		if w.state.Load() != waitPending {
+			w.done(e.c)
+			return true
+		}
+		return false
+	})
 	if len(e.waiting) == 0 && len(e.subs) == 0 {
 		return
 	}
@@ -329,25 +360,23 @@ func (e *engine) paced() {
 	}
 }
 
-// queue reuses a slot's request, attaches pending controls and queues it.
+// queue attaches pending controls to a slot's request and requeues it:
+// reused and queued in one call into libcamera.
 func (e *engine) queue(s *slot) {
 	c := e.c
-	if err := s.req.Reuse(libcamera.ReuseBuffers); err != nil {
-		c.log.Error("picam: reuse request", "camera", c.id, "error", err)
-		e.failed = append(e.failed, s)
-		return
-	}
 	pending, id := c.takePending()
-	if err := pending.apply(s.req.Controls()); err != nil {
+	ctrls := s.req.Controls()
+	if err := pending.apply(ctrls); err != nil {
 		c.log.Error("picam: controls", "camera", c.id, "error", err)
 	}
 	if id > e.ctrlID {
 		e.ctrlID = id
 	}
 	s.ctrlID = e.ctrlID
-	if err := e.lc.QueueRequest(s.req); err != nil {
+	if err := e.lc.RequeueRequest(s.req); err != nil {
 		c.log.Error("picam: queue request", "camera", c.id, "error", err)
 		e.failed = append(e.failed, s)
+		ctrls.Clear()
 		c.restorePending(pending) // not applied: keep them for the next request
 		return
 	}

@@ -177,6 +177,54 @@ func ExampleCamera_CaptureFrame() {
 	// Output: NV12 (0,0)-(640,480)
 }
 
+// Keeping a frame past its release in memory kept from an earlier copy.
+func ExampleFrame_CloneInto() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	var kept picam.Frame // reused by every CloneInto
+	for range 3 {
+		req, err := cam.CaptureRequest(context.Background())
+		if err != nil {
+			log.Fatal(err)
+		}
+		view, err := req.Frame(picam.Main)
+		if err != nil {
+			log.Fatal(err)
+		}
+		view.CloneInto(&kept)
+		req.Release() // kept stays valid: it is a copy
+	}
+	fmt.Println(kept.Format, kept.Size, kept.Mapped, kept.Len())
+	// Output: NV12 640x480 false 460800
+}
+
+// Copying every frame into the same Frame: after the first, no new memory
+// per frame, and the copy runs at memory speed.
+func ExampleCamera_CaptureFrameInto() {
+	cam, err := picam.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cam.Close()
+	if err := cam.Start(); err != nil {
+		log.Fatal(err)
+	}
+	var frame picam.Frame
+	for range 3 {
+		if _, err := cam.CaptureFrameInto(context.Background(), &frame, picam.Main); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println(frame.Format, frame.Size, frame.Mapped)
+	// Output: NV12 640x480 false
+}
+
 // Picamera2's still_during_video.py: switch to the still mode for one
 // capture and back.
 func ExampleCamera_SwitchModeAndCaptureFile() {

@@ -54,10 +54,13 @@ type Frame struct {
 	Format PixelFormat
 	Size   Size
 	Stride int
+	// Planes of a view ([CompletedRequest.Frame]) are shared by every view
+	// of the buffer: re-slice Planes itself, do not assign to its elements.
 	Planes [][]byte
 	// ColorSpace is the stream's colour space as libcamera applied it (see
-	// [StreamConfig]), nil when libcamera reported none. Each frame has a
-	// copy of its own.
+	// [StreamConfig]), nil when libcamera reported none. A view's is its
+	// request handle's own copy, a clone's its own: changing it changes no
+	// other handle's frames.
 	ColorSpace *ColorSpace
 	// Mapped reports that Planes are views of the camera's mapped buffer
 	// ([CompletedRequest.Frame]), showing this frame until the request is
@@ -65,6 +68,7 @@ type Frame struct {
 	Mapped bool
 
 	lease *lease // the frame the views show, in the checked mode
+	buf   []byte // the memory of a copy (Clone, CloneInto), for CloneInto to reuse
 }
 
 func (f Frame) String() string {
@@ -72,22 +76,52 @@ func (f Frame) String() string {
 }
 
 // Clone returns a copy of the frame that owns its memory, colour space
-// included.
+// included. Each Clone is new memory, which costs several times the copy
+// itself for a large frame (docs/performance.md): to copy frame after
+// frame, use [Frame.CloneInto].
 func (f Frame) Clone() Frame {
-	f.lease.check("Frame.Clone")
-	buf := f.AppendBytes(make([]byte, 0, f.Len()))
-	out := f
-	out.Mapped, out.lease = false, nil
-	if f.ColorSpace != nil {
-		out.ColorSpace = new(*f.ColorSpace)
+	var out Frame
+	f.cloneInto(&out, "Frame.Clone")
+	return out
+}
+
+// CloneInto makes dst a copy of f that owns its memory, as [Frame.Clone],
+// reusing the memory of dst when dst is a copy already (from Clone or
+// CloneInto) large enough: in a loop that copies every frame into the same
+// dst, the copy allocates nothing and runs at memory speed. Whatever dst
+// held is overwritten, in every Frame value that shares its memory.
+func (f Frame) CloneInto(dst *Frame) { f.cloneInto(dst, "Frame.CloneInto") }
+
+// cloneInto is CloneInto, reporting a stale view as op.
+func (f Frame) cloneInto(dst *Frame, op string) {
+	f.lease.check(op)
+	n := f.Len()
+	buf := dst.buf[:0]
+	if cap(buf) < n {
+		buf = make([]byte, 0, n)
 	}
-	out.Planes = make([][]byte, len(f.Planes))
+	buf = f.AppendBytes(buf)
+	planes, cs := dst.Planes[:0], dst.ColorSpace
+	if dst.buf == nil || cap(planes) < len(f.Planes) {
+		// Not a copy (a view's planes and colour space are not its own).
+		planes, cs = make([][]byte, 0, len(f.Planes)), nil
+	}
 	off := 0
-	for i, p := range f.Planes {
-		out.Planes[i] = buf[off : off+len(p) : off+len(p)]
+	for _, p := range f.Planes {
+		planes = append(planes, buf[off:off+len(p):off+len(p)])
 		off += len(p)
 	}
-	return out
+	if f.ColorSpace != nil {
+		if cs == nil {
+			cs = new(ColorSpace)
+		}
+		*cs = *f.ColorSpace
+	} else {
+		cs = nil
+	}
+	*dst = f
+	dst.Mapped, dst.lease = false, nil
+	dst.Planes, dst.ColorSpace, dst.buf = planes, cs, buf
 }
 
 // Len returns the total size of the planes.

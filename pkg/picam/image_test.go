@@ -306,3 +306,48 @@ func TestEncodeAndClone(t *testing.T) {
 		t.Errorf("short frame: %v", err)
 	}
 }
+
+// TestCloneInto: a copy into a copy reuses its memory (no allocation, the
+// same bytes), a view given as the destination keeps its planes, and the
+// copy holds the frame's pixels and colour space.
+func TestCloneInto(t *testing.T) {
+	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
+	r := capture(t, c)
+	defer r.Release()
+	f, err := r.Frame(Main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dst Frame
+	f.CloneInto(&dst)
+	if dst.Mapped || len(dst.Planes) != len(f.Planes) || !bytes.Equal(dst.AppendBytes(nil), f.AppendBytes(nil)) {
+		t.Fatalf("CloneInto: %v mapped %v, not a copy of %v", dst, dst.Mapped, f)
+	}
+	if f.ColorSpace != nil && (dst.ColorSpace == nil || dst.ColorSpace == f.ColorSpace || *dst.ColorSpace != *f.ColorSpace) {
+		t.Errorf("colour space %v (%p), want a copy of %v (%p)", dst.ColorSpace, dst.ColorSpace, f.ColorSpace, f.ColorSpace)
+	}
+	mem, planes := &dst.Planes[0][0], &dst.Planes[0]
+	if n := testing.AllocsPerRun(20, func() { f.CloneInto(&dst) }); n != 0 {
+		t.Errorf("CloneInto into a copy: %v allocations, want 0", n)
+	}
+	if &dst.Planes[0][0] != mem || &dst.Planes[0] != planes {
+		t.Error("CloneInto did not reuse the destination's memory")
+	}
+	// A view as destination: its planes are the camera's, never written.
+	view, err := r.Frame(Main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := view.Planes
+	g := Frame{Format: f.Format, Size: f.Size, Stride: f.Stride, Planes: [][]byte{make([]byte, 16)}}
+	g.CloneInto(&view)
+	if view.Mapped || &view.Planes[0] == &shared[0] || len(shared[0]) != len(f.Planes[0]) {
+		t.Errorf("CloneInto into a view wrote over the view's planes")
+	}
+	// A larger frame into a smaller copy: new memory, then reused.
+	small := g.Clone()
+	f.CloneInto(&small)
+	if !bytes.Equal(small.AppendBytes(nil), f.AppendBytes(nil)) {
+		t.Error("CloneInto into a smaller copy lost bytes")
+	}
+}

@@ -6,9 +6,7 @@ import (
 	"iter"
 	"runtime"
 	"runtime/debug"
-
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/semaphore"
+	"sync"
 )
 
 // ProcessOptions are how [Process] runs.
@@ -54,8 +52,9 @@ type Result[R any] struct {
 // of the loop stops too. Either way Process returns only once every worker
 // has finished and every frame it took was released.
 //
-// Process is built on golang.org/x/sync: an errgroup runs the workers and
-// cancels them on the first error, a semaphore bounds the frames in flight.
+// Process runs a fixed set of worker goroutines over a ring of InFlight
+// tasks made when it starts, so that a frame costs no allocation: taking a
+// free task is what bounds the frames in flight.
 func Process[R any](ctx context.Context, c *Camera, opts ProcessOptions, fn func(context.Context, *CompletedRequest) (R, error)) iter.Seq2[Result[R], error] {
 	var pcs [16]uintptr
 	n := runtime.Callers(2, pcs[:])
@@ -74,76 +73,126 @@ func Process[R any](ctx context.Context, c *Camera, opts ProcessOptions, fn func
 		}
 		workers = min(workers, inFlight)
 
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(workers + 1) // the workers and the feeder
-		sem := semaphore.NewWeighted(int64(inFlight))
-		order := make(chan *task[R], inFlight) // tasks in frame order
-		waited := false
+		p := &processRun[R]{cancel: cancel, free: make(chan *task[R], inFlight),
+			order: make(chan *task[R], inFlight), work: make(chan *task[R], inFlight)}
+		tasks := make([]task[R], inFlight)
+		for i := range tasks {
+			tasks[i].done = make(chan struct{}, 1)
+			p.free <- &tasks[i]
+		}
 		defer func() {
 			// Also on a panic in the loop body: stop, wait for every worker
 			// (each releases its frame), give back what the stream queued.
 			cancel()
-			if !waited {
-				g.Wait()
-			}
+			p.wg.Wait()
 			st.Close()
 		}()
+		p.wg.Add(workers + 1)
+		for range workers {
+			go p.worker(ctx, c, fn)
+		}
+		go p.feed(ctx, st)
 
-		// The feeder takes a frame whenever fewer than inFlight are taken,
-		// and starts a worker on it.
-		g.Go(func() error {
-			defer close(order)
-			for {
-				if err := sem.Acquire(gctx, 1); err != nil {
-					return err
-				}
-				r, err := st.Next(gctx)
-				if err == nil && gctx.Err() != nil {
-					r.Release()
-					err = gctx.Err()
-				}
-				if err != nil {
-					sem.Release(1)
-					return err
-				}
-				t := &task[R]{res: Result[R]{Sequence: r.Sequence(), Timestamp: r.SensorTimestamp()}, done: make(chan struct{})}
-				order <- t // never blocks: at most inFlight tasks exist
-				g.Go(func() error {
-					defer close(t.done)
-					t.res.Value, t.err = runProcess(gctx, c, fn, r)
-					return t.err
-				})
-			}
-		})
-
-		for t := range order {
+		for t := range p.order {
 			<-t.done
 			if t.err != nil {
 				break
 			}
 			ok := yield(t.res, nil)
-			sem.Release(1)
+			p.free <- t
 			if !ok {
 				return
 			}
 		}
 		// Ended by an error (a task's, or the feeder's when it closed
-		// order), whose goroutine cancels the rest as it returns it. Not
-		// cancel() here: the goroutine closed done or order before
-		// returning its error, and the errgroup keeps the first error
-		// returned, which could then be a context error our cancel caused.
-		err = g.Wait()
-		waited = true
-		if err != nil {
+		// order), which stopped everything as it was recorded: yield the
+		// first one recorded, not a context error the stop caused.
+		p.wg.Wait()
+		if err := p.firstErr(); err != nil {
 			yield(Result[R]{}, err)
 		}
 	}
 }
 
+// processRun is one Process loop's shared state.
+type processRun[R any] struct {
+	cancel context.CancelFunc
+	free   chan *task[R] // tasks not in flight
+	order  chan *task[R] // tasks in frame order, for the loop
+	work   chan *task[R] // tasks for the workers
+	wg     sync.WaitGroup
+
+	errMu sync.Mutex
+	err   error
+}
+
 type task[R any] struct {
+	r    *CompletedRequest // the frame, until a worker takes it
 	res  Result[R]
 	err  error
-	done chan struct{}
+	done chan struct{} // one token when the worker is done with the task
+}
+
+// fail records the first error and stops everything.
+func (p *processRun[R]) fail(err error) {
+	p.errMu.Lock()
+	if p.err == nil {
+		p.err = err
+	}
+	p.errMu.Unlock()
+	p.cancel()
+}
+
+func (p *processRun[R]) firstErr() error {
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
+	return p.err
+}
+
+// feed takes a frame whenever fewer than InFlight are taken and hands it
+// to the workers, and in frame order to the loop. Neither send blocks: at
+// most InFlight tasks exist.
+func (p *processRun[R]) feed(ctx context.Context, st *FrameStream) {
+	defer p.wg.Done()
+	defer close(p.order)
+	defer close(p.work)
+	for {
+		var t *task[R]
+		select {
+		case t = <-p.free:
+		case <-ctx.Done():
+			p.fail(ctx.Err())
+			return
+		}
+		r, err := st.Next(ctx)
+		if err == nil && ctx.Err() != nil {
+			r.Release()
+			err = ctx.Err()
+		}
+		if err != nil {
+			p.fail(err)
+			return
+		}
+		t.r, t.err = r, nil
+		t.res = Result[R]{Sequence: r.Sequence(), Timestamp: r.SensorTimestamp()}
+		p.order <- t
+		p.work <- t
+	}
+}
+
+// worker runs fn on tasks until the feeder stops; a task whose frame
+// waited past a stop is released without running fn (see runProcess).
+func (p *processRun[R]) worker(ctx context.Context, c *Camera, fn func(context.Context, *CompletedRequest) (R, error)) {
+	defer p.wg.Done()
+	for t := range p.work {
+		r := t.r
+		t.r = nil
+		t.res.Value, t.err = runProcess(ctx, c, fn, r)
+		if t.err != nil {
+			p.fail(t.err)
+		}
+		t.done <- struct{}{}
+	}
 }
 
 // runProcess runs fn on r, releases r, and turns a panic into an error.

@@ -24,9 +24,12 @@ import (
 //
 // A CompletedRequest may be used from several goroutines; each
 // [CompletedRequest.Acquire] gives an independent handle to release.
+//
+// Do not use a CompletedRequest after releasing it: the camera reuses it
+// for a later frame, so that capturing allocates nothing. The checked mode
+// (PICAMGO_CHECK=views) never reuses one, and reports stale uses.
 type CompletedRequest struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	h *handle
 }
 
 // handle is a CompletedRequest's state, kept apart so that the cleanup that
@@ -38,24 +41,59 @@ type handle struct {
 	pcs      [16]uintptr
 	label    string       // where the frame went, if not captured by a call (a callback)
 	stream   *FrameStream // the stream that handed this handle out, if any
+	// colorSpaces is this handle's copy of its set's (see Frame).
+	colorSpaces [3]ColorSpace
 	// releasedAt is where the handle was released, in the checked mode
 	// (PICAMGO_CHECK=views): stale views report it.
 	releasedAt atomic.Pointer[released]
 }
 
-func newCompleted(s *slot, pcs []uintptr) *CompletedRequest {
-	return newCompletedFrom(&handle{s: s}, pcs)
+// newCompleted returns a handle on s's frame, on which the caller holds a
+// reference for it: captured at pcs, or handed out by stream st, or to a
+// callback (label). It reuses a released handle of the camera when there
+// is one: no allocation.
+//
+// The leak guard is registered once per handle, not per frame: a released
+// handle is kept by the camera's free list, so the garbage collector finds
+// only handles an application dropped while holding them (leaked), or ones
+// the free list let go, which are released (and leaked ignores).
+func newCompleted(s *slot, st *FrameStream, label string, pcs []uintptr) *CompletedRequest {
+	c := s.set.c
+	r := c.handles.get()
+	if r == nil {
+		h := &handle{}
+		h.released.Store(true)
+		r = &CompletedRequest{h: h}
+		runtime.AddCleanup(r, leaked, h)
+	}
+	h := r.h
+	h.s, h.stream, h.label = s, st, label
+	h.npc = copy(h.pcs[:], pcs)
+	if h.colorSpaces != s.set.colorSpaces {
+		// Written only when it differs (a new handle, another
+		// configuration, or a caller who changed it): a stale view
+		// reading the old copy races with no write otherwise.
+		h.colorSpaces = s.set.colorSpaces
+	}
+	h.releasedAt.Store(nil)
+	h.released.Store(false)
+	// Set last: the slot's site is shared with the engine, which reads it
+	// for stall diagnostics.
+	s.site.Store(h)
+	return r
 }
 
-// newCompletedFrom returns a CompletedRequest with handle h on h.s. Set h's
-// other fields first: storing it as the slot's site shares it with the
-// engine, which reads it for stall diagnostics.
-func newCompletedFrom(h *handle, pcs []uintptr) *CompletedRequest {
-	h.npc = copy(h.pcs[:], pcs)
-	r := &CompletedRequest{h: h}
-	r.cleanup = runtime.AddCleanup(r, leaked, h)
-	h.s.site.Store(h)
-	return r
+// recycle gives a released handle back to its camera for a later frame,
+// except in the checked mode, where views keep the handle to report where
+// it was released.
+func (r *CompletedRequest) recycle(c *Camera) {
+	if checkViews.Load() {
+		return
+	}
+	h := r.h
+	h.s.site.CompareAndSwap(h, nil)
+	h.s, h.stream = nil, nil
+	c.handles.put(r)
 }
 
 // leaked runs when an unreleased CompletedRequest became unreachable.
@@ -107,14 +145,15 @@ func (r *CompletedRequest) Release() error {
 	if !h.released.CompareAndSwap(false, true) {
 		return fmt.Errorf("picam: release: %w", ErrReleased)
 	}
-	r.cleanup.Stop()
 	h.noteRelease()
-	c := h.s.set.c
+	s := h.s
+	c := s.set.c
 	closed := c.isClosed()
 	if h.stream != nil {
 		h.stream.held.Add(-1)
 	}
-	h.s.unref()
+	r.recycle(c)
+	s.unref()
 	if closed {
 		return fmt.Errorf("picam: release after camera %s was closed: %w", c.id, ErrClosed)
 	}
@@ -137,7 +176,7 @@ func (r *CompletedRequest) Acquire() *CompletedRequest {
 	s.ref()
 	var pcs [16]uintptr
 	n := runtime.Callers(2, pcs[:])
-	return newCompleted(s, pcs[:n])
+	return newCompleted(s, nil, "", pcs[:n])
 }
 
 // Released reports whether this handle was released.
@@ -206,18 +245,24 @@ func (r *CompletedRequest) Frame(stream Stream) (Frame, error) {
 	}
 	sc := set.configs[stream]
 	f := Frame{Stream: stream, Format: sc.Format, Size: sc.Size, Stride: sc.Stride, Mapped: true, lease: newLease(r.h)}
-	// The stream's configuration as libcamera applied it; copied, so that a
-	// caller changing its frame's colour space changes no other frame's.
-	if cs := set.streams[stream].Configuration().ColorSpace; cs != nil {
-		f.ColorSpace = new(*cs)
+	// The stream's colour space as libcamera applied it, in this handle's
+	// own copy: a caller changing it changes no other handle's frame.
+	if set.hasCS[stream] {
+		f.ColorSpace = &r.h.colorSpaces[stream]
 	}
-	planes := b.Planes()
-	md := b.Metadata()
-	f.Planes = make([][]byte, len(planes))
-	for i, p := range planes {
-		f.Planes[i] = p.Data
-		if i < md.NumPlanes && md.BytesUsed[i] > 0 && int(md.BytesUsed[i]) < len(p.Data) && sc.Format == FormatMJPEG {
-			f.Planes[i] = p.Data[:md.BytesUsed[i]]
+	// The slot's views, shared by every handle on it (no allocation; their
+	// capacity is their length, so an append copies).
+	planes := s.planes[stream]
+	f.Planes = planes[:len(planes):len(planes)]
+	if sc.Format == FormatMJPEG {
+		// Cut to what this frame used: a header of its own.
+		md := b.Metadata()
+		f.Planes = make([][]byte, len(planes))
+		for i, p := range planes {
+			f.Planes[i] = p
+			if i < md.NumPlanes && md.BytesUsed[i] > 0 && int(md.BytesUsed[i]) < len(p) {
+				f.Planes[i] = p[:md.BytesUsed[i]]
+			}
 		}
 	}
 	return f, nil

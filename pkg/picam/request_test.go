@@ -86,18 +86,25 @@ func leakRequests(t *testing.T, c *Camera, n int) {
 	}
 }
 
-func TestLeakedRequestRecovered(t *testing.T) {
-	c, lb := startCamera(t, barsID, small, startOpts{NoQueue: true})
-	leakRequests(t, c, 4) // every buffer the camera has
-	waitHeld(t, c, 4)
+// waitLeaked collects garbage until the camera has recovered n leaked
+// requests.
+func waitLeaked(t *testing.T, c *Camera, n uint64) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for c.Stats().Leaked < 4 {
+	for c.Stats().Leaked < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("leaked requests not recovered: %+v", c.Stats())
 		}
 		runtime.GC()
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func TestLeakedRequestRecovered(t *testing.T) {
+	c, lb := startCamera(t, barsID, small, startOpts{NoQueue: true})
+	leakRequests(t, c, 4) // every buffer the camera has
+	waitHeld(t, c, 4)
+	waitLeaked(t, c, 4)
 	log := lb.String()
 	if strings.Count(log, "never released") != 4 || !strings.Contains(log, "request_test.go") || !strings.Contains(log, "leakRequests") {
 		t.Errorf("leak log does not name the capture site:\n%s", log)

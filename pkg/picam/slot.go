@@ -13,7 +13,9 @@ import (
 )
 
 // streamSet is what one configuration built: streams, buffers and one slot
-// per request.
+// per request. A completed request leads to its slot by itself
+// ([libcamera.Request.Owner]); slots lists them for the set to free and
+// for stall reports.
 type streamSet struct {
 	c       *Camera
 	gen     uint64
@@ -25,6 +27,10 @@ type streamSet struct {
 	// asked and applied are the configuration's orientation as asked for
 	// and as libcamera applied it, for EXIF (see exifOrientation).
 	asked, applied Orientation
+	// colorSpaces are the streams' colour spaces as libcamera applied them,
+	// which each handle copies (see newCompleted); hasCS says which exist.
+	colorSpaces [3]ColorSpace
+	hasCS       [3]bool
 }
 
 // slot is one libcamera request with its buffers, reused for every frame
@@ -53,6 +59,10 @@ type slot struct {
 	// retired is set, under Camera.rmu, when the slot's configuration was
 	// dropped while someone held it (see dropSet).
 	retired bool
+	// planes are the views of the slot's buffers by stream, made once, so
+	// that [CompletedRequest.Frame] costs no allocation. Never written
+	// after the set is built: views read after release race with nothing.
+	planes [3][][]byte
 }
 
 func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []Stream) (set *streamSet, err error) {
@@ -72,6 +82,9 @@ func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []Strea
 		set.streams[s] = ls
 		lsc := lcfg.At(i)
 		set.configs[s] = StreamConfig{Size: lsc.Size, Format: lsc.PixelFormat, Stride: int(lsc.Stride), FrameSize: int(lsc.FrameSize)}
+		if cs := ls.Configuration().ColorSpace; cs != nil {
+			set.colorSpaces[s], set.hasCS[s] = *cs, true
+		}
 		got, err := set.alloc.Allocate(ls)
 		if err != nil {
 			return nil, fmt.Errorf("picam: configure %s: allocate %v buffers: %w", c.id, s, err)
@@ -89,12 +102,18 @@ func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []Strea
 			return nil, fmt.Errorf("picam: configure %s: %w", c.id, err)
 		}
 		sl := &slot{set: set, req: req}
+		req.SetOwner(sl) // the request leads back to its slot: no lookup
 		set.slots = append(set.slots, sl)
 		for _, s := range order {
 			ls := set.streams[s]
 			b := set.alloc.Buffers(ls)[i]
 			if err := req.AddBuffer(ls, b); err != nil {
 				return nil, fmt.Errorf("picam: configure %s: %w", c.id, err)
+			}
+			planes := b.Planes()
+			sl.planes[s] = make([][]byte, len(planes))
+			for j, p := range planes {
+				sl.planes[s][j] = p.Data
 			}
 		}
 	}
@@ -116,13 +135,10 @@ func (set *streamSet) freeBuffers() {
 	}
 }
 
-// slotOf returns the slot of a completed request, or nil.
+// slotOf returns the slot of a completed request of this set, or nil.
 func (set *streamSet) slotOf(r *libcamera.Request) *slot {
-	if set == nil {
-		return nil
-	}
-	if i := r.Cookie(); i < uint64(len(set.slots)) && set.slots[i].req == r {
-		return set.slots[i]
+	if s, ok := r.Owner().(*slot); ok && set != nil && s.set == set {
+		return s
 	}
 	return nil
 }

@@ -348,7 +348,7 @@ func (st *FrameStream) offer(s *slot) {
 		return
 	}
 	s.ref()
-	r := newCompletedFrom(&handle{s: s, stream: st}, st.pcs[:st.npc])
+	r := newCompleted(s, st, "", st.pcs[:st.npc])
 	if n := st.held.Add(1); n > st.peak.Load() {
 		st.peak.Store(n) // exact: held only grows here, on the engine
 	}

@@ -32,7 +32,7 @@ func (c *Camera) SwitchModeAndCaptureRequest(ctx context.Context, cfg Configurat
 	var mc ModeCapture
 	err := c.switchModeAndCapture(ctx, cfg, delay, pcs, func(r *CompletedRequest, m *ModeCapture) error {
 		r.h.s.ref()
-		kept, mc = newCompleted(r.h.s, pcs), *m
+		kept, mc = newCompleted(r.h.s, nil, "", pcs), *m
 		return nil
 	})
 	if err != nil {

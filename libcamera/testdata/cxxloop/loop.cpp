@@ -29,8 +29,11 @@
 // otherwise, naming the new fds).
 // Any violation prints to stderr and exits 1.
 //
-// Usage: loop [-c camera-index] [-s WxH] [-n frames] [-b buffers] [-m thread|handler]
+// Usage: loop [-c camera-index[,index...]] [-s WxH[,WxH...]] [-n frames[,frames...]] [-b buffers] [-m thread|handler]
 //        defaults: camera 0, 640x480, 2000 frames, 4 buffers, thread.
+// Several cameras (-c 0,1 -s 640x480,1280x720 -n 4000,1100) run at once in one process,
+// each on a thread of its own, as a multi-camera C++ program would: one
+// output line per camera, with camera= and cameras=.
 // Output (one line on stdout):
 //   cxxloop mode=thread size=640x480 buffers=4 frames=2000 fps=4512.3 cpu_us_per_frame=210.4 wall_s=0.443 libcamera=0.7.1
 //
@@ -55,6 +58,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <dirent.h>
@@ -279,30 +283,206 @@ public:
 
 [[noreturn]] void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-c camera-index] [-s WxH] [-n frames] [-b buffers] [-m thread|handler]\n",
+	fprintf(stderr, "usage: %s [-c index[,index...]] [-s WxH[,WxH...]] [-n frames[,frames...]] [-b buffers] [-m thread|handler]\n",
 		argv0);
 	exit(2);
+}
+
+// One camera's resources and loop, set up, run and torn down in order.
+struct Rig {
+	unsigned index, width, height, frames;
+	std::shared_ptr<Camera> camera;
+	std::unique_ptr<CameraConfiguration> config;
+	std::vector<std::unique_ptr<FrameBuffer>> buffers;
+	std::vector<Mapping> maps;
+	std::vector<std::unique_ptr<Request>> requests;
+	std::unique_ptr<Loop> loop;
+	bool acquired = false, started = false, connected = false;
+	bool ok = false;
+	std::string err;
+
+	// Acquires, configures and allocates; the loop is connected, not started.
+	bool setup(CameraManager &cm, unsigned nbuf, bool handlerMode)
+	{
+		{
+			auto cams = cm.cameras();
+			if (index >= cams.size()) {
+				err = "camera index " + std::to_string(index) + " out of range (" +
+				      std::to_string(cams.size()) + " cameras)";
+				return false;
+			}
+			camera = cams[index];
+		}
+		int r = camera->acquire();
+		if (r < 0) {
+			err = "acquire: " + std::string(strerror(-r));
+			return false;
+		}
+		acquired = true;
+
+		config = camera->generateConfiguration({ StreamRole::Viewfinder });
+		if (!config || config->size() != 1) {
+			err = "generateConfiguration(Viewfinder) failed";
+			return false;
+		}
+		StreamConfiguration &cfg = config->at(0);
+		cfg.size = Size(width, height);
+		cfg.pixelFormat = formats::NV12;
+		cfg.bufferCount = nbuf;
+		if (config->validate() == CameraConfiguration::Invalid) {
+			err = "configuration invalid";
+			return false;
+		}
+		if (cfg.size != Size(width, height)) {
+			err = "camera " + camera->id() + " has no " + std::to_string(width) + "x" +
+			      std::to_string(height) + " mode (validate adjusted it to " + cfg.size.toString() + ")";
+			return false;
+		}
+		if (cfg.pixelFormat != formats::NV12) {
+			err = "camera delivers " + cfg.pixelFormat.toString() + ", this loop handles NV12 only";
+			return false;
+		}
+		r = camera->configure(config.get());
+		if (r < 0) {
+			err = "configure: " + std::string(strerror(-r));
+			return false;
+		}
+
+		Stream *stream = cfg.stream();
+		const unsigned ySize = cfg.stride * cfg.size.height;
+		const unsigned frameSize = cfg.frameSize;
+		const long page = sysconf(_SC_PAGESIZE);
+		const size_t mapSize = (frameSize + page - 1) / page * page;
+		if (ySize == 0 || frameSize <= ySize) {
+			err = "unexpected NV12 layout: stride " + std::to_string(cfg.stride) + " frameSize " +
+			      std::to_string(frameSize);
+			return false;
+		}
+
+		for (unsigned i = 0; i < nbuf; i++) {
+			int fd = memfd_create("cxxloop", MFD_CLOEXEC);
+			if (fd < 0) {
+				err = "memfd_create: " + std::string(strerror(errno));
+				return false;
+			}
+			if (ftruncate(fd, mapSize) < 0) {
+				err = "ftruncate: " + std::string(strerror(errno));
+				close(fd);
+				return false;
+			}
+			SharedFD sfd(std::move(fd)); // takes ownership
+			void *addr = mmap(nullptr, mapSize, PROT_READ, MAP_SHARED, sfd.get(), 0);
+			if (addr == MAP_FAILED) {
+				err = "mmap: " + std::string(strerror(errno));
+				return false;
+			}
+			maps.push_back({ static_cast<const uint8_t *>(addr), mapSize });
+
+			std::vector<FrameBuffer::Plane> planes(2);
+			planes[0].fd = sfd;
+			planes[0].offset = 0;
+			planes[0].length = ySize;
+			planes[1].fd = sfd;
+			planes[1].offset = ySize;
+			planes[1].length = frameSize - ySize;
+			buffers.push_back(std::make_unique<FrameBuffer>(planes, i));
+
+			std::unique_ptr<Request> request = camera->createRequest(i);
+			if (!request) {
+				err = "createRequest failed";
+				return false;
+			}
+			r = request->addBuffer(stream, buffers.back().get());
+			if (r < 0) {
+				err = "addBuffer: " + std::string(strerror(-r));
+				return false;
+			}
+			requests.push_back(std::move(request));
+		}
+
+		loop = std::make_unique<Loop>(camera, stream, handlerMode, frames);
+		loop->maps_ = maps;
+		camera->requestCompleted.connect(loop.get(), &Loop::requestCompleted);
+		connected = true;
+		return true;
+	}
+
+	bool start()
+	{
+		int r = camera->start();
+		if (r < 0) {
+			err = "start: " + std::string(strerror(-r));
+			return false;
+		}
+		started = true;
+		for (auto &request : requests) {
+			r = camera->queueRequest(request.get());
+			if (r < 0) {
+				err = "queueRequest: " + std::string(strerror(-r));
+				return false;
+			}
+		}
+		return true;
+	}
+
+	bool run(bool handlerMode) { return handlerMode ? loop->waitHandlerMode(err) : loop->runThreadMode(err); }
+
+	// Stop (in-flight requests complete or are cancelled), disconnect, then
+	// requests, buffers and mappings, then the camera.
+	void teardown()
+	{
+		if (loop)
+			loop->stopping_ = true;
+		if (started)
+			camera->stop();
+		if (connected)
+			camera->requestCompleted.disconnect(loop.get());
+		if (loop)
+			loop->queue_.clear();
+		requests.clear();
+		for (const Mapping &m : maps)
+			munmap(const_cast<uint8_t *>(m.addr), m.length);
+		maps.clear();
+		buffers.clear(); // closes the memfds
+		config.reset();
+		if (acquired)
+			camera->release();
+	}
+};
+
+// Splits "a,b,c" at commas.
+std::vector<std::string> splitList(const std::string &s)
+{
+	std::vector<std::string> out;
+	size_t at = 0;
+	for (;;) {
+		size_t comma = s.find(',', at);
+		out.push_back(s.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+		if (comma == std::string::npos)
+			return out;
+		at = comma + 1;
+	}
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	unsigned camIndex = 0, width = 640, height = 480, frames = 2000, nbuf = 4;
+	std::string camList = "0", sizeList = "640x480", frameList = "2000";
+	unsigned nbuf = 4;
 	std::string mode = "thread";
 
 	int opt;
 	while ((opt = getopt(argc, argv, "c:s:n:b:m:h")) != -1) {
 		switch (opt) {
 		case 'c':
-			camIndex = strtoul(optarg, nullptr, 10);
+			camList = optarg;
 			break;
 		case 's':
-			if (sscanf(optarg, "%ux%u", &width, &height) != 2 || !width || !height)
-				usage(argv[0]);
+			sizeList = optarg;
 			break;
 		case 'n':
-			frames = strtoul(optarg, nullptr, 10);
+			frameList = optarg;
 			break;
 		case 'b':
 			nbuf = strtoul(optarg, nullptr, 10);
@@ -314,13 +494,34 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 		}
 	}
-	if (optind != argc || frames == 0 || nbuf == 0 || (mode != "thread" && mode != "handler"))
+	if (optind != argc || nbuf == 0 || (mode != "thread" && mode != "handler"))
 		usage(argv[0]);
 	const bool handlerMode = mode == "handler";
 
+	// One rig per camera: -c 0,1 -s 640x480,1280x720 -n 4000,1000 (one size
+	// or frame count for all, or one each).
+	std::vector<std::unique_ptr<Rig>> rigs;
+	{
+		std::vector<std::string> cams = splitList(camList), sizes = splitList(sizeList),
+					 counts = splitList(frameList);
+		if ((sizes.size() != 1 && sizes.size() != cams.size()) ||
+		    (counts.size() != 1 && counts.size() != cams.size()))
+			usage(argv[0]);
+		for (size_t i = 0; i < cams.size(); i++) {
+			auto rig = std::make_unique<Rig>();
+			rig->index = strtoul(cams[i].c_str(), nullptr, 10);
+			const std::string &size = sizes[sizes.size() == 1 ? 0 : i];
+			if (sscanf(size.c_str(), "%ux%u", &rig->width, &rig->height) != 2 || !rig->width || !rig->height)
+				usage(argv[0]);
+			rig->frames = strtoul(counts[counts.size() == 1 ? 0 : i].c_str(), nullptr, 10);
+			if (rig->frames == 0)
+				usage(argv[0]);
+			rigs.push_back(std::move(rig));
+		}
+	}
+
 	const std::set<std::string> fdsAtStart = openFds();
-	int rc = 1;
-	std::string err;
+	int rc = 0;
 	{
 		auto cm = std::make_unique<CameraManager>();
 		int ret = cm->start();
@@ -328,175 +529,40 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cxxloop: CameraManager::start: %s\n", strerror(-ret));
 			return 1;
 		}
-		{
-			std::shared_ptr<Camera> camera;
-			{
-				auto cams = cm->cameras();
-				if (camIndex >= cams.size()) {
-					fprintf(stderr, "cxxloop: camera index %u out of range (%zu cameras)\n",
-						camIndex, cams.size());
-					cams.clear();
-					cm->stop();
-					return 1;
-				}
-				camera = cams[camIndex];
-			}
-
-			// All resources of a run; torn down in order below whatever happens.
-			std::unique_ptr<CameraConfiguration> config;
-			std::vector<std::unique_ptr<FrameBuffer>> buffers;
-			std::vector<Mapping> maps;
-			std::vector<std::unique_ptr<Request>> requests;
-			std::unique_ptr<Loop> loop;
-			bool acquired = false, started = false, connected = false;
-
-			auto run = [&]() -> bool {
-				int r = camera->acquire();
-				if (r < 0) {
-					err = "acquire: " + std::string(strerror(-r));
-					return false;
-				}
-				acquired = true;
-
-				config = camera->generateConfiguration({ StreamRole::Viewfinder });
-				if (!config || config->size() != 1) {
-					err = "generateConfiguration(Viewfinder) failed";
-					return false;
-				}
-				StreamConfiguration &cfg = config->at(0);
-				cfg.size = Size(width, height);
-				cfg.pixelFormat = formats::NV12;
-				cfg.bufferCount = nbuf;
-				if (config->validate() == CameraConfiguration::Invalid) {
-					err = "configuration invalid";
-					return false;
-				}
-				if (cfg.size != Size(width, height)) {
-					err = "camera " + camera->id() + " has no " + std::to_string(width) + "x" +
-					      std::to_string(height) + " mode (validate adjusted it to " +
-					      cfg.size.toString() + ")";
-					return false;
-				}
-				if (cfg.pixelFormat != formats::NV12) {
-					err = "camera delivers " + cfg.pixelFormat.toString() + ", this loop handles NV12 only";
-					return false;
-				}
-				r = camera->configure(config.get());
-				if (r < 0) {
-					err = "configure: " + std::string(strerror(-r));
-					return false;
-				}
-
-				Stream *stream = cfg.stream();
-				const unsigned ySize = cfg.stride * cfg.size.height;
-				const unsigned frameSize = cfg.frameSize;
-				const long page = sysconf(_SC_PAGESIZE);
-				const size_t mapSize = (frameSize + page - 1) / page * page;
-				if (ySize == 0 || frameSize <= ySize) {
-					err = "unexpected NV12 layout: stride " + std::to_string(cfg.stride) +
-					      " frameSize " + std::to_string(frameSize);
-					return false;
-				}
-
-				for (unsigned i = 0; i < nbuf; i++) {
-					int fd = memfd_create("cxxloop", MFD_CLOEXEC);
-					if (fd < 0) {
-						err = "memfd_create: " + std::string(strerror(errno));
-						return false;
-					}
-					if (ftruncate(fd, mapSize) < 0) {
-						err = "ftruncate: " + std::string(strerror(errno));
-						close(fd);
-						return false;
-					}
-					SharedFD sfd(std::move(fd)); // takes ownership
-					void *addr = mmap(nullptr, mapSize, PROT_READ, MAP_SHARED, sfd.get(), 0);
-					if (addr == MAP_FAILED) {
-						err = "mmap: " + std::string(strerror(errno));
-						return false;
-					}
-					maps.push_back({ static_cast<const uint8_t *>(addr), mapSize });
-
-					std::vector<FrameBuffer::Plane> planes(2);
-					planes[0].fd = sfd;
-					planes[0].offset = 0;
-					planes[0].length = ySize;
-					planes[1].fd = sfd;
-					planes[1].offset = ySize;
-					planes[1].length = frameSize - ySize;
-					buffers.push_back(std::make_unique<FrameBuffer>(planes, i));
-
-					std::unique_ptr<Request> request = camera->createRequest(i);
-					if (!request) {
-						err = "createRequest failed";
-						return false;
-					}
-					r = request->addBuffer(stream, buffers.back().get());
-					if (r < 0) {
-						err = "addBuffer: " + std::string(strerror(-r));
-						return false;
-					}
-					requests.push_back(std::move(request));
-				}
-
-				loop = std::make_unique<Loop>(camera, stream, handlerMode, frames);
-				loop->maps_ = maps;
-				camera->requestCompleted.connect(loop.get(), &Loop::requestCompleted);
-				connected = true;
-
-				r = camera->start();
-				if (r < 0) {
-					err = "start: " + std::string(strerror(-r));
-					return false;
-				}
-				started = true;
-				for (auto &request : requests) {
-					r = camera->queueRequest(request.get());
-					if (r < 0) {
-						err = "queueRequest: " + std::string(strerror(-r));
-						return false;
-					}
-				}
-
-				return handlerMode ? loop->waitHandlerMode(err) : loop->runThreadMode(err);
-			};
-
-			bool ok = run();
-
-			// Teardown: stop (in-flight requests complete or are cancelled),
-			// disconnect, then requests, buffers and mappings, then the camera.
-			if (loop)
-				loop->stopping_ = true;
-			if (started)
-				camera->stop();
-			if (connected)
-				camera->requestCompleted.disconnect(loop.get());
-			if (loop)
-				loop->queue_.clear();
-			requests.clear();
-			for (const Mapping &m : maps)
-				munmap(const_cast<uint8_t *>(m.addr), m.length);
-			maps.clear();
-			buffers.clear(); // closes the memfds
-			config.reset();
-			if (acquired)
-				camera->release();
-			if (ok) {
-				const double wall = std::chrono::duration<double>(loop->wall1_ - loop->wall0_).count();
-				const double cpu = loop->cpu1_ - loop->cpu0_;
-				printf("cxxloop mode=%s size=%ux%u buffers=%u frames=%u fps=%.1f cpu_us_per_frame=%.1f wall_s=%.3f libcamera=%s\n",
-				       mode.c_str(), width, height, nbuf, frames, frames / wall, cpu * 1e6 / frames,
-				       wall, kLibcameraVersion);
-				rc = 0;
-			}
-			loop.reset();
-			camera.reset(); // before the manager goes
+		bool ready = true;
+		for (auto &rig : rigs)
+			ready = ready && rig->setup(*cm, nbuf, handlerMode);
+		for (auto &rig : rigs)
+			ready = ready && rig->start();
+		if (ready) {
+			// One thread per camera, each running its own loop.
+			std::vector<std::thread> threads;
+			for (auto &rig : rigs)
+				threads.emplace_back([&rig, handlerMode] { rig->ok = rig->run(handlerMode); });
+			for (auto &t : threads)
+				t.join();
 		}
+		for (auto &rig : rigs)
+			rig->teardown();
+		for (auto &rig : rigs) {
+			if (ready && rig->ok) {
+				const Loop &loop = *rig->loop;
+				const double wall = std::chrono::duration<double>(loop.wall1_ - loop.wall0_).count();
+				const double cpu = loop.cpu1_ - loop.cpu0_;
+				printf("cxxloop mode=%s camera=%u cameras=%zu size=%ux%u buffers=%u frames=%u fps=%.1f cpu_us_per_frame=%.1f wall_s=%.3f libcamera=%s\n",
+				       mode.c_str(), rig->index, rigs.size(), rig->width, rig->height, nbuf, rig->frames,
+				       rig->frames / wall, cpu * 1e6 / rig->frames, wall, kLibcameraVersion);
+			} else {
+				rc = 1;
+				fprintf(stderr, "cxxloop: camera %u: %s\n", rig->index,
+					rig->err.empty() ? "not run (another camera failed)" : rig->err.c_str());
+			}
+			rig->loop.reset();
+			rig->camera.reset(); // before the manager goes
+		}
+		rigs.clear();
 		cm->stop();
 	}
-
-	if (rc != 0)
-		fprintf(stderr, "cxxloop: %s\n", err.c_str());
 
 	checkFdLeaks(fdsAtStart);
 	return rc;

@@ -1,0 +1,97 @@
+package picam
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkTwoCameras measures how two cameras of one process scale: the
+// virtual bars camera at 640x480 and lines at 1280x720, unpaced, each
+// looping on CaptureRequest, a byte read and Release on a goroutine of its
+// own. "alone" runs one camera, the other stopped; "together" runs both
+// over the same window. Each reports its frames per second (fps-640x480,
+// fps-1280x720); make bench sums fps together / fps alone over the two
+// cameras (2 would be perfect scaling) beside the C++ loop's
+// (libcamera/testdata/cxxloop, one thread per camera).
+func BenchmarkTwoCameras(b *testing.B) {
+	type cam struct {
+		c    *Camera
+		name string
+	}
+	var cams []cam
+	for _, tc := range []struct {
+		id   string
+		size Size
+	}{{barsID, Size{Width: 640, Height: 480}}, {linesID, Size{Width: 1280, Height: 720}}} {
+		opts, _ := testOptions(tc.id)
+		opts.MaxFrameRate = 0
+		c, err := OpenWith(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Configure(nv12Config(c, tc.size)); err != nil {
+			b.Fatal(err)
+		}
+		cams = append(cams, cam{c, "fps-" + tc.size.String()})
+	}
+	ctx := context.Background()
+	frame := func(c *Camera) {
+		r, err := c.CaptureRequest(ctx)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		f, _ := r.Frame(Main)
+		twoCamSink.Add(uint32(f.Planes[0][0]))
+		r.Release()
+	}
+	// run loops every started camera for d and reports each one's rate.
+	run := func(b *testing.B, started []cam, d time.Duration) {
+		for _, k := range started {
+			if err := k.c.Start(); err != nil {
+				b.Fatal(err)
+			}
+			for range 50 { // warm up
+				frame(k.c)
+			}
+		}
+		counts := make([]atomic.Int64, len(started))
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		t0 := time.Now()
+		for i, k := range started {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					frame(k.c)
+					counts[i].Add(1)
+				}
+			})
+		}
+		time.Sleep(d)
+		close(stop)
+		wg.Wait()
+		elapsed := time.Since(t0)
+		for i, k := range started {
+			b.ReportMetric(float64(counts[i].Load())/elapsed.Seconds(), k.name)
+			if err := k.c.Stop(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	window := func(b *testing.B) time.Duration { return time.Duration(b.N) * 100 * time.Millisecond }
+	for _, k := range cams {
+		b.Run("alone-"+k.name[len("fps-"):], func(b *testing.B) { run(b, []cam{k}, window(b)) })
+	}
+	b.Run("together", func(b *testing.B) { run(b, cams, window(b)) })
+}
+
+var twoCamSink atomic.Uint32
