@@ -61,6 +61,9 @@ func (r *Recording) copyFrame(req *picam.CompletedRequest, stream picam.Stream, 
 		off += copy(buf[off:], p)
 	}
 	req.Release()
+	if l := uint64(len(r.work)) + 1; l > r.queueMax.Load() {
+		r.queueMax.Store(l)
+	}
 	select {
 	case r.work <- cf:
 	default:

@@ -80,6 +80,7 @@ type Recording struct {
 	work         chan *copiedFrame
 	free         chan []byte
 	queueDropped atomic.Uint64 // of Stats.Dropped, the copies that found work full
+	queueMax     atomic.Uint64 // the most copies waiting at once, the new one included (benchmarks)
 
 	// frameOf maps a packet's pts to its frame (B-frames reorder them).
 	frameOf map[time.Duration]frameID
