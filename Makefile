@@ -6,7 +6,10 @@
 #                                  from ../shared/libcamera-rpi on this bookworm host (.ci/rpifork.sh)
 #   make test-switch               rpi-0.5, rpi-0.7, rpi-0.5 under one Go build cache: no stale build
 #   make test GOEXPERIMENT=cgocheck2   the same with full cgo pointer checks
-#   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side
+#   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side,
+#                                  then make bench-video's rows
+#   make bench-video               pkg/video: JPEG vs TurboJPEG in C and image/jpeg, H.264 1080p30
+#                                  drops/CPU/heartbeat, MJPEG server latency (VIDEO_FRAMES per record)
 #   make capture                   the main job: capture frames (the virtual camera without hardware)
 #   make pipeline ARGS="-workers 4"    capture, process in parallel, send in order; heartbeat lateness
 #   make soak / chaos / fuzz / test-asan   the reliability suite (docs/reliability.md)
@@ -30,7 +33,7 @@ export CGO_CPPFLAGS := -DPICAMGO_SHIM_HASH=$(SHIM_HASH)
 
 RUN := .ci/testroot.sh run $(LIBCAMERA)
 
-.PHONY: test vet bench capture pipeline root clean-root test-switch
+.PHONY: test vet bench bench-video capture pipeline root clean-root test-switch
 
 test:
 	$(RUN) .ci/gotest.sh $(TESTFLAGS)
@@ -40,6 +43,10 @@ vet:
 
 bench:
 	$(RUN) .ci/bench.sh $(BENCHTIME) $(BENCHROUNDS)
+
+VIDEO_FRAMES ?= 300
+bench-video:
+	$(RUN) .ci/bench-video.sh $(BENCHROUNDS) $(VIDEO_FRAMES)
 
 capture:
 	$(RUN) go run ./examples/capture $(ARGS)

@@ -65,3 +65,7 @@ awk -v sizes="$sizes" '
 				gf / cf, qf / cf, gf / hf, nf / cf, median(g "cpu"), median(c "cpu"), median(h "cpu"), allocs[g]
 		}
 	}' "$out/results"
+
+# pkg/video's benchmarks (JPEG, H.264 1080p30, MJPEG server), the same number
+# of rounds; skipped where the root has no FFmpeg (make bench-video alone).
+.ci/bench-video.sh "$rounds"
