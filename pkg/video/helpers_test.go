@@ -79,7 +79,6 @@ type collector struct {
 	closed  int
 	written chan struct{}       // receives after each packet, if not nil
 	bySum   map[[32]byte]uint32 // each packet's frame, by the packet's sha256
-	arrived map[uint32]int64    // when each frame's packet came (CLOCK_MONOTONIC ns)
 }
 
 func sum(b []byte) [32]byte { return sha256.Sum256(b) }
@@ -99,10 +98,6 @@ func (c *collector) WritePacket(p *Packet) error {
 		c.bySum = make(map[[32]byte]uint32)
 	}
 	c.bySum[sum(p.Data)] = p.Sequence
-	if c.arrived == nil {
-		c.arrived = make(map[uint32]int64)
-	}
-	c.arrived[p.Sequence] = picam.MonotonicNow()
 	c.mu.Unlock()
 	if c.written != nil {
 		select {

@@ -24,14 +24,30 @@ import (
 // clients) and each part's delivery latency, from the frame's sensor
 // timestamp to the client having read the whole JPEG (p50, p99; the goal:
 // p99 below one frame interval, 33 ms), and its two parts: from the sensor
-// to the encoded packet (camera, queue, JPEG) and from there to the client
-// (the server and the client's reading).
+// to the JPEG made (the camera, the stream's queue, the compression) and
+// from there to the client (the handler's output queue, the server's
+// write, the client's reading).
 func BenchmarkMJPEGClients(b *testing.B) {
 	for _, n := range []int{1, 5, 20} {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
 			c := startCamera(b, picam.Size{Width: 640, Height: 480}, 30)
 			h := NewMJPEGHandler()
 			col := &collector{}
+			// When each frame's JPEG was made, on the encoding goroutine.
+			var encMu sync.Mutex
+			encoded := make(map[uint32]int64)
+			hook := func(seq uint32) {
+				encMu.Lock()
+				encoded[seq] = picam.MonotonicNow()
+				encMu.Unlock()
+			}
+			testHookTaken.Store(&hook)
+			defer testHookTaken.Store(nil)
+			encodedAt := func(seq uint32) int64 {
+				encMu.Lock()
+				defer encMu.Unlock()
+				return encoded[seq]
+			}
 			r, err := Start(context.Background(), c, Options{Encoder: MJPEG{}, Outputs: []Output{h, col}})
 			if err != nil {
 				b.Fatal(err)
@@ -46,7 +62,7 @@ func BenchmarkMJPEGClients(b *testing.B) {
 			b.ResetTimer()
 			for range n {
 				wg.Go(func() {
-					got, fromEnc, err := clientLatencies(srv.URL, b.N, col)
+					got, fromEnc, err := clientLatencies(srv.URL, b.N, col, encodedAt)
 					if err != nil {
 						b.Error(err)
 					}
@@ -88,13 +104,13 @@ func BenchmarkMJPEGClients(b *testing.B) {
 
 // clientLatencies reads n parts and returns, for each, the time from its
 // frame's sensor timestamp to the end of its reading, and from the moment
-// the encoded packet reached the outputs (the collector's time) to then.
+// its JPEG was made (encodedAt, on the encoding goroutine) to then.
 // It reads as a video client does (ffmpeg's, OpenCV's): each part's
 // headers, then Content-Length bytes, into one reused buffer, so that what
 // is measured is the server and not the client's parsing (Go's
 // multipart.Reader scans every byte for the boundary through a 4 kB
 // buffer; TestMJPEGHandler reads with it).
-func clientLatencies(url string, n int, col *collector) (fromSensor, fromEncoded []time.Duration, err error) {
+func clientLatencies(url string, n int, col *collector, encodedAt func(seq uint32) int64) (fromSensor, fromEncoded []time.Duration, err error) {
 	resp, err := http.Get(url)
 	if err != nil {
 		return nil, nil, err
@@ -150,8 +166,8 @@ func clientLatencies(url string, n int, col *collector) (fromSensor, fromEncoded
 					}
 				}
 			}
-			enc := col.arrived[seq]
 			col.mu.Unlock()
+			enc := encodedAt(seq)
 			if ok {
 				fromSensor = append(fromSensor, time.Duration(p.at-ts))
 				fromEncoded = append(fromEncoded, time.Duration(p.at-enc))
