@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -81,16 +80,8 @@ func TestFullDisk(t *testing.T) {
 // hangs up is let go (its handler returns), and the clients after it get
 // whole frames.
 func TestMJPEGClientLeavesMidFrame(t *testing.T) {
-	c := startCamera(t, picam.Size{Width: 640, Height: 480}, 30)
-	h := NewMJPEGHandler()
-	col := &collector{}
-	r, err := Start(ctxT(t), c, Options{Encoder: MJPEG{}, Outputs: []Output{h, col}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, col, r, srv := startMJPEG(t)
 	defer r.Stop()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
 	for i := range 3 {
 		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 		if err != nil {
@@ -121,19 +112,7 @@ func TestMJPEGClientLeavesMidFrame(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	seqOf := func(data []byte) (uint32, bool) {
-		for range 5000 {
-			col.mu.Lock()
-			seq, ok := col.bySum[sum(data)]
-			col.mu.Unlock()
-			if ok {
-				return seq, true
-			}
-			time.Sleep(time.Millisecond)
-		}
-		return 0, false
-	}
-	if err := readParts(t, srv.URL, 10, seqOf); err != nil {
+	if err := readParts(t, srv.URL, 10, col.seqOf); err != nil {
 		t.Fatal(err)
 	}
 }

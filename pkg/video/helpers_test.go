@@ -115,6 +115,23 @@ func (c *collector) Close() error {
 	return nil
 }
 
+// seqOf returns the frame whose packet has these bytes. The collector is
+// an output on its own goroutine: it may see a packet after another
+// output, so seqOf waits for it (up to 5 s).
+func (c *collector) seqOf(data []byte) (uint32, bool) {
+	k := sum(data)
+	for range 5000 {
+		c.mu.Lock()
+		seq, ok := c.bySum[k]
+		c.mu.Unlock()
+		if ok {
+			return seq, true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return 0, false
+}
+
 func (c *collector) packets() []Packet {
 	c.mu.Lock()
 	defer c.mu.Unlock()

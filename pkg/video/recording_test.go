@@ -95,36 +95,8 @@ func TestRecordDropped(t *testing.T) {
 	bars.Need(t)
 	const w, h = 640, 480
 	c := startCamera(t, picam.Size{Width: w, Height: h}, 30)
-	var holdAt uint32
-	held := make(chan struct{})
-	var rec atomic.Pointer[Recording]
-	hook := func(seq uint32) {
-		if holdAt == 0 {
-			holdAt = seq + 10
-		}
-		if seq == holdAt {
-			// Hold the encoder until 3 frames found the queue of copies
-			// (1) full.
-			for rec.Load() == nil || rec.Load().Stats().Dropped < 3 {
-				time.Sleep(time.Millisecond)
-			}
-			close(held)
-		}
-	}
-	testHookTaken.Store(&hook)
-	defer testHookTaken.Store(nil)
-	path := filepath.Join(t.TempDir(), "rec.mp4")
-	col := &collector{}
-	r, err := Start(ctxT(t), c, Options{Encoder: H264{}, Outputs: []Output{File(path), col}, Queue: 1, EncoderQueue: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.Store(r)
-	<-held
-	waitFrames(t, r, r.Stats().Frames+10)
-	if err := r.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
+	// The encoder is held until 3 frames found the queue of copies (1) full.
+	r, _, col, path := recordHeld(t, c, Options{Queue: 1, EncoderQueue: 1}, func(r *Recording) bool { return r.Stats().Dropped >= 3 })
 	st := r.Stats()
 	pkts := col.packets()
 	gaps := 0
@@ -146,33 +118,13 @@ func TestEncoderQueue(t *testing.T) {
 	bars.Need(t)
 	const w, h = 640, 480
 	c := startCamera(t, picam.Size{Width: w, Height: h}, 30)
-	var holdAt uint32
-	held := make(chan struct{})
-	hook := func(seq uint32) {
-		if holdAt == 0 {
-			holdAt = seq + 10
+	var f0 uint64
+	r, holdAt, col, path := recordHeld(t, c, Options{}, func(*Recording) bool {
+		if f0 == 0 {
+			f0 = c.Stats().Frames
 		}
-		if seq == holdAt {
-			f0 := c.Stats().Frames
-			for c.Stats().Frames < f0+6 {
-				time.Sleep(time.Millisecond)
-			}
-			close(held)
-		}
-	}
-	testHookTaken.Store(&hook)
-	defer testHookTaken.Store(nil)
-	path := filepath.Join(t.TempDir(), "rec.mp4")
-	col := &collector{}
-	r, err := Start(ctxT(t), c, Options{Encoder: H264{}, Outputs: []Output{File(path), col}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-held
-	waitFrames(t, r, r.Stats().Frames+10)
-	if err := r.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
+		return c.Stats().Frames >= f0+6
+	})
 	st := r.Stats()
 	t.Logf("stats %+v, %d frames dropped at the queue of copies", st, r.queueDropped.Load())
 	// Frames the camera gave while this goroutine was too slow to take
@@ -182,20 +134,55 @@ func TestEncoderQueue(t *testing.T) {
 		t.Fatalf("%d frames dropped at the queue of copies (depth 8) for an encoder held 6 frames", n)
 	}
 	pkts := col.packets()
-	var seqs []uint32
-	for _, p := range pkts {
-		seqs = append(seqs, p.Sequence)
-	}
 	var around []uint32
-	for _, s := range seqs {
-		if s >= holdAt && s <= holdAt+7 {
-			around = append(around, s)
+	for _, p := range pkts {
+		if p.Sequence >= holdAt && p.Sequence <= holdAt+7 {
+			around = append(around, p.Sequence)
 		}
 	}
 	if st.Dropped == 0 && len(around) != 8 {
 		t.Errorf("frames %d..%d: packets for %v", holdAt, holdAt+7, around)
 	}
 	checkRecorded(t, path, w, h, pkts, true)
+}
+
+// recordHeld records H.264 (opts, with an MP4 file and a collector as the
+// outputs) and holds the encoder at the 10th frame, right after taking it,
+// until until returns true (polled); it stops the recording 10 frames
+// after and returns it, the frame held at, the collector and the file.
+func recordHeld(t *testing.T, c *picam.Camera, opts Options, until func(*Recording) bool) (*Recording, uint32, *collector, string) {
+	t.Helper()
+	var holdAt uint32
+	held := make(chan struct{})
+	var rec atomic.Pointer[Recording]
+	hook := func(seq uint32) {
+		if holdAt == 0 {
+			holdAt = seq + 10
+		}
+		if seq == holdAt {
+			for rec.Load() == nil || !until(rec.Load()) {
+				time.Sleep(time.Millisecond)
+			}
+			close(held)
+		}
+	}
+	testHookTaken.Store(&hook)
+	t.Cleanup(func() { testHookTaken.Store(nil) })
+	path := filepath.Join(t.TempDir(), "rec.mp4")
+	col := &collector{}
+	opts.Encoder = H264{}
+	opts.Outputs = []Output{File(path), col}
+	r, err := Start(ctxT(t), c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Store(r)
+	<-held
+	waitFrames(t, r, r.Stats().Frames+10)
+	if err := r.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	return r, holdAt, col, path
 }
 
 func TestRecordMJPEG(t *testing.T) {
