@@ -147,19 +147,22 @@ func TestEncoderQueue(t *testing.T) {
 }
 
 // recordHeld records H.264 (opts, with an MP4 file and a collector as the
-// outputs) and holds the encoder at the 10th frame, right after taking it,
-// until until returns true (polled); it stops the recording 10 frames
-// after and returns it, the frame held at, the collector and the file.
+// outputs) and holds the encoder at the first frame it takes 10 or more
+// frames after the first (a slow machine may drop the 10th), right after
+// taking it, until until returns true (polled); it stops the recording 10
+// frames after and returns it, the frame held at, the collector and the
+// file.
 func recordHeld(t *testing.T, c *picam.Camera, opts Options, until func(*Recording) bool) (*Recording, uint32, *collector, string) {
 	t.Helper()
-	var holdAt uint32
+	var holdAt, heldAt uint32
 	held := make(chan struct{})
 	var rec atomic.Pointer[Recording]
 	hook := func(seq uint32) {
 		if holdAt == 0 {
 			holdAt = seq + 10
 		}
-		if seq == holdAt {
+		if seq >= holdAt && heldAt == 0 {
+			heldAt = seq
 			for rec.Load() == nil || !until(rec.Load()) {
 				time.Sleep(time.Millisecond)
 			}
@@ -177,12 +180,16 @@ func recordHeld(t *testing.T, c *picam.Camera, opts Options, until func(*Recordi
 		t.Fatal(err)
 	}
 	rec.Store(r)
-	<-held
+	select {
+	case <-held:
+	case <-r.Done():
+		t.Fatalf("recording ended before the encoder was held: %v", r.Err())
+	}
 	waitFrames(t, r, r.Stats().Frames+10)
 	if err := r.Stop(); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	return r, holdAt, col, path
+	return r, heldAt, col, path
 }
 
 func TestRecordMJPEG(t *testing.T) {
