@@ -6,7 +6,10 @@
 #                                  from ../shared/libcamera-rpi on this bookworm host (.ci/rpifork.sh)
 #   make test-switch               rpi-0.5, rpi-0.7, rpi-0.5 under one Go build cache: no stale build
 #   make test GOEXPERIMENT=cgocheck2   the same with full cgo pointer checks
-#   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side
+#   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side,
+#                                  then make bench-video's rows
+#   make bench-video               pkg/video: JPEG vs TurboJPEG in C and image/jpeg, H.264 1080p30
+#                                  drops/CPU/heartbeat, MJPEG server latency (VIDEO_FRAMES per record)
 #   make demo                      the main job: picamgo lists the cameras, saves a still, records an MP4
 #   make picamgo ARGS="vid -t 10s -o out/clip.mp4"   any picamgo command (the virtual camera without hardware)
 #   make capture                   examples/capture: capture frames, save the last
@@ -32,7 +35,7 @@ export CGO_CPPFLAGS := -DPICAMGO_SHIM_HASH=$(SHIM_HASH)
 
 RUN := .ci/testroot.sh run $(LIBCAMERA)
 
-.PHONY: test vet bench demo picamgo capture pipeline root clean-root test-switch
+.PHONY: test vet bench bench-video demo picamgo capture pipeline root clean-root test-switch
 
 test:
 	$(RUN) .ci/gotest.sh $(TESTFLAGS)
@@ -42,6 +45,10 @@ vet:
 
 bench:
 	$(RUN) .ci/bench.sh $(BENCHTIME) $(BENCHROUNDS)
+
+VIDEO_FRAMES ?= 300
+bench-video:
+	$(RUN) .ci/bench-video.sh $(BENCHROUNDS) $(VIDEO_FRAMES)
 
 # picamgo (cmd/picamgo, a module of its own) needs FFmpeg and TurboJPEG: the 0.7 root has them.
 # Its files land in out/ of this repository (the root sees it as /src).

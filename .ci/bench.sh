@@ -68,3 +68,7 @@ awk -v sizes="$sizes" '
 
 # pkg/picam: its loop beside this one, two cameras, frame copies (issue 12).
 "$(dirname "$0")/bench-picam.sh" "$benchtime" "$rounds"
+
+# pkg/video's benchmarks (JPEG, H.264 1080p30, MJPEG server), the same number
+# of rounds; skipped where the root has no FFmpeg (make bench-video alone).
+.ci/bench-video.sh "$rounds"

@@ -4,13 +4,17 @@
 # `make test-arm64` both run this one script, so the two routes cannot drift.
 #
 # Steps, run inside a Debian system (a Docker build stage, or the cross root):
-#   .ci/cross.sh setup             arm64/armhf multiarch, the cross compilers and
-#                                  libcamera-dev:$ARCH (plus qemu-user if QEMU=1)
+#   .ci/cross.sh setup             arm64/armhf multiarch, the cross compilers,
+#                                  libcamera-dev:$ARCH, FFmpeg and TurboJPEG for
+#                                  $ARCH (plus qemu-user, the ffmpeg CLI and headless
+#                                  Chromium if QEMU=1)
 #   .ci/cross.sh build [OUTDIR]    every main package under examples/ for $ARCH
-#                                  into OUTDIR (default out/$ARCH)
+#                                  into OUTDIR (default out/$ARCH), also pkg/video's
 #   .ci/cross.sh test [OUTDIR]     test binaries of every package with tests for
-#                                  $ARCH into OUTDIR (default out/test-$ARCH), each
-#                                  run under qemu from its package's directory
+#                                  $ARCH into OUTDIR (default out/test-$ARCH; a nested
+#                                  module's in OUTDIR/its/path), each run under
+#                                  qemu from its package's directory
+#   (nested modules whose C libraries the target lacks are skipped, loudly)
 # On a host without Docker (what make does):
 #   .ci/cross.sh path ARCH         print the cached cross root, building it if needed
 #   .ci/cross.sh run ARCH STEP...  run `.ci/cross.sh STEP...` in that root, repo at /src
@@ -107,9 +111,21 @@ setup() {
 	# shellcheck disable=SC2086 # word lists on purpose
 	apt-get install -y -qq --no-install-recommends ca-certificates pkg-config $tools \
 		${QEMU:+qemu-user} >/dev/null
-	apt-get install -y -qq --no-install-recommends "${release[@]}" "libcamera-dev:$ARCH" >/dev/null
+	# With libcamera, pkg/video's FFmpeg and TurboJPEG for the target; where the
+	# tests run (QEMU=1) also the build system's own ffmpeg CLI (the tests decode
+	# what they wrote with ffprobe/ffmpeg) and headless Chromium (the live
+	# example's page test). One call, from the same release as libcamera: the
+	# libraries both architectures share (Multi-Arch: same, e.g. Mesa, which
+	# libcamera-dev:arm64 from backports pulls from backports) must have one
+	# version, which separate calls fail to agree on.
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends "${release[@]}" "libcamera-dev:$ARCH" \
+		"libavcodec-dev:$ARCH" "libavformat-dev:$ARCH" "libavutil-dev:$ARCH" "libturbojpeg0-dev:$ARCH" \
+		${QEMU:+ffmpeg chromium-headless-shell} >/dev/null
 	apt-get clean
 	rm -rf /var/lib/apt/lists/*
+	echo "cross: libavcodec-dev:$ARCH $(dpkg-query -W -f '${Version}' "libavcodec-dev:$ARCH")," \
+		"libturbojpeg0-dev:$ARCH $(dpkg-query -W -f '${Version}' "libturbojpeg0-dev:$ARCH")" >&2
 	echo "cross: libcamera-dev:$ARCH $(dpkg-query -W -f '${Version}' "libcamera-dev:$ARCH")," \
 		"soname $(cd "/usr/lib/$triplet" && ls libcamera.so.* | grep -E '^libcamera\.so\.[0-9]+\.[0-9]+$')" >&2
 }
@@ -145,26 +161,51 @@ go_env() {
 		"libcamera $(pkg-config --modversion libcamera) for $ARCH" >&2
 }
 
+# The modules to build for the target: the main one, and each nested module
+# whose C libraries the target has (pkg-config, the target's .pc files); the
+# others are skipped, loudly. pkg/video needs FFmpeg and TurboJPEG (setup
+# installs them); the gocv modules OpenCV, which no cross root installs.
+modules() {
+	local mod
+	echo .
+	for mod in $(find . -name go.mod -not -path './out/*' -not -path ./go.mod -printf '%h\n' | sort); do
+		if grep -q 'gocv.io/x/gocv' "$mod/go.mod" && ! pkg-config --exists opencv4; then
+			echo "cross: SKIP $mod: needs OpenCV for $ARCH (pkg-config opencv4)" >&2
+			continue
+		fi
+		if [ "$mod" = ./pkg/video ] && ! pkg-config --exists libavcodec libavformat libavutil libturbojpeg; then
+			echo "cross: SKIP $mod: needs FFmpeg and TurboJPEG for $ARCH (libavcodec-dev:$ARCH" \
+				"libavformat-dev:$ARCH libavutil-dev:$ARCH libturbojpeg0-dev:$ARCH)" >&2
+			continue
+		fi
+		echo "$mod"
+	done
+}
+
 build() {
-	local out=${1:-out/$ARCH} pkgs="" names=() p
+	local out=${1:-out/$ARCH} pkgs names=() p mod
 	go_env
 	mkdir -p "$out"
-	if [ -d examples ]; then
-		pkgs=$(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./examples/...)
-	fi
-	if [ -n "$pkgs" ]; then
-		# shellcheck disable=SC2086
-		go build -trimpath -o "$out/" $pkgs
-		for p in $pkgs; do names+=("$out/${p##*/}"); done
-	else
-		# Nothing under examples/ yet: the test binaries are the real programs
-		# there are (they need testdata/virtual.yaml installed to pass).
-		echo "cross: no main package under examples/; building the test binaries instead" >&2
-		pkgs=$(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...)
-		# shellcheck disable=SC2086
-		go test -c -trimpath -o "$out/" $pkgs
-		for p in $pkgs; do names+=("$out/${p##*/}.test"); done
-	fi
+	out=$(cd "$out" && pwd)
+	for mod in $(modules); do
+		pkgs=""
+		if [ -d "$mod/examples" ]; then
+			pkgs=$(cd "$mod" && go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./examples/...)
+		fi
+		if [ -n "$pkgs" ]; then
+			# shellcheck disable=SC2086
+			(cd "$mod" && go build -trimpath -o "$out/" $pkgs)
+			for p in $pkgs; do names+=("$out/${p##*/}"); done
+		elif [ "$mod" = . ]; then
+			# Nothing under examples/ yet: the test binaries are the real programs
+			# there are (they need testdata/virtual.yaml installed to pass).
+			echo "cross: no main package under examples/; building the test binaries instead" >&2
+			pkgs=$(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...)
+			# shellcheck disable=SC2086
+			go test -c -trimpath -o "$out/" $pkgs
+			for p in $pkgs; do names+=("$out/${p##*/}.test"); done
+		fi
+	done
 	file_type "${names[@]}"
 }
 
@@ -179,40 +220,45 @@ file_type() {
 		printf 'cross: %s: %s bytes, %s, %s, needs %s\n' "$f" "$(stat -c %s "$f")" \
 			"$("$readelf" -h "$f" | sed -n 's/^ *Machine: *//p')" \
 			"$("$readelf" -l "$f" | grep -o 'interpreter: [^]]*' || echo 'static')" \
-			"$("$readelf" -d "$f" | grep -o 'libcamera\.so\.[0-9.]*' | head -n1 || echo 'no libcamera')" >&2
+			"$("$readelf" -d "$f" | { grep -oE '(libcamera|libavcodec|libturbojpeg)\.so\.[0-9.]*' || echo 'no libcamera'; } | sort -u | paste -sd' ')" >&2
 	done
 }
 
 test_step() {
-	local out=${1:-out/test-$ARCH} list name dir bin rc=0 t0
+	local out=${1:-out/test-$ARCH} list name dir bin rc=0 t0 mod mout
 	go_env
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
-	list=$(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}} {{.Dir}}{{end}}' ./...)
-	[ -n "$list" ] || die "no package with tests"
-	# No -race: Go's race detector exists for linux/arm64, but its ThreadSanitizer
-	# needs a 48-bit address space and qemu-user on x86-64 offers 47 bits ("FATAL:
-	# ThreadSanitizer: unsupported VMA range / Found 47 - Supported 48");
-	# `make test` runs the tests with -race on amd64.
-	# shellcheck disable=SC2046
-	go test -c -o "$out/" $(echo "$list" | cut -d' ' -f1)
 	command -v "$qemu" >/dev/null || die "$qemu not found (qemu-user)"
-	# -L /: the target's dynamic loader and libraries are this system's
-	# multiarch ones (/lib/ld-linux-*.so, /usr/lib/$triplet).
-	while read -r pkg dir; do
-		name=${pkg##*/}
-		bin=$out/$name.test
-		echo "cross: $pkg: $qemu $bin (in $dir)" >&2
-		t0=$(date +%s)
-		# shellcheck disable=SC2086
-		if (cd "$dir" && LIBCAMERA_PIPELINES_MATCH_LIST=virtual LIBCAMERA_LOG_LEVELS='*:FATAL' \
-			"$qemu" -L / "$bin" -test.timeout=60m ${CROSS_TESTFLAGS:-}); then
-			echo "ok   $pkg ($ARCH under $qemu) $(($(date +%s) - t0))s"
-		else
-			rc=1
-			echo "FAIL $pkg ($ARCH under $qemu) $(($(date +%s) - t0))s"
-		fi
-	done <<<"$list"
+	for mod in $(modules); do
+		# A nested module's binaries in a directory of their own (package names repeat).
+		mout=$out${mod#.}
+		mkdir -p "$mout"
+		list=$(cd "$mod" && go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}} {{.Dir}}{{end}}' ./...)
+		[ -n "$list" ] || die "$mod: no package with tests"
+		# No -race: Go's race detector exists for linux/arm64, but its ThreadSanitizer
+		# needs a 48-bit address space and qemu-user on x86-64 offers 47 bits ("FATAL:
+		# ThreadSanitizer: unsupported VMA range / Found 47 - Supported 48");
+		# `make test` runs the tests with -race on amd64.
+		# shellcheck disable=SC2046
+		(cd "$mod" && go test -c -o "$mout/" $(echo "$list" | cut -d' ' -f1))
+		# -L /: the target's dynamic loader and libraries are this system's
+		# multiarch ones (/lib/ld-linux-*.so, /usr/lib/$triplet).
+		while read -r pkg dir; do
+			name=${pkg##*/}
+			bin=$mout/$name.test
+			echo "cross: $pkg: $qemu $bin (in $dir)" >&2
+			t0=$(date +%s)
+			# shellcheck disable=SC2086
+			if (cd "$dir" && LIBCAMERA_PIPELINES_MATCH_LIST=virtual LIBCAMERA_LOG_LEVELS='*:FATAL' \
+				"$qemu" -L / "$bin" -test.timeout=60m ${CROSS_TESTFLAGS:-}); then
+				echo "ok   $pkg ($ARCH under $qemu) $(($(date +%s) - t0))s"
+			else
+				rc=1
+				echo "FAIL $pkg ($ARCH under $qemu) $(($(date +%s) - t0))s"
+			fi
+		done <<<"$list"
+	done
 	return $rc
 }
 
@@ -299,5 +345,5 @@ run)
 	PICAMGO_PASS_ENV="ARCH GOARM CROSS_TESTFLAGS" \
 		exec "$here/.ci/enterroot.sh" "$root" "$CROSS_SUITE-cross-$ARCH" /bin/bash .ci/cross.sh "$@" ;;
 *)
-	sed -n '2,33p' "$0" >&2; exit 2 ;;
+	sed -n '2,37p' "$0" >&2; exit 2 ;;
 esac

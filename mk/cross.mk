@@ -1,8 +1,10 @@
 # Cross-compiling for Raspberry Pi OS without Docker (included by the Makefile).
 #
-#   make cross                  examples/ and cmd/picamgo (.ci/cross.sh's commands) for linux/arm64 into out/arm64/
+#   make cross                  examples/, pkg/video's and cmd/picamgo for linux/arm64 into out/arm64/
 #   make cross ARCH=armhf       the same for 32-bit Raspberry Pi OS (GOARCH=arm, GOARM=7) into out/armhf/
-#   make test-arm64             the tests built for arm64, run under qemu-aarch64 (virtual camera)
+#   make test-arm64             the tests built for arm64 (pkg/video's too), run under qemu-aarch64
+#                               (virtual camera); nested modules whose libraries the target lacks
+#                               (the gocv ones) are skipped, loudly
 #   make test-armhf             the same for armhf under qemu-arm
 #   make cross-root             build (once) and print the cached cross root
 #   make clean-cross-root       remove it

@@ -16,10 +16,11 @@
 // (Raspberry Pi 5 and PCs, as Picamera2 there). [MJPEG] compresses each
 // frame with libjpeg-turbo (TurboJPEG). [YUV420] passes frames on
 // uncompressed. All three read the camera's NV12 or YUV420 planes as
-// they are, with no RGB conversion: H.264 copies the frame into the
-// encoder's own (one copy, honouring strides) and releases the request at
-// once; MJPEG compresses straight from the camera's buffer. The encoders
-// themselves, without a camera, are in package codec.
+// they are, with no RGB conversion: H.264 copies the frame as it arrives,
+// releases the request at once, and encodes the copy on another goroutine
+// (up to [Options].EncoderQueue copies wait, so a busy moment costs no
+// frame); MJPEG compresses straight from the camera's buffer. The
+// encoders themselves, without a camera, are in package codec.
 //
 // # Timestamps and drops
 //
@@ -27,8 +28,9 @@
 // microseconds (the MP4 track's timescale is 1 MHz): the file's times are
 // the sensor's. The camera never waits for an encoder: a recording takes
 // frames through a picam.FrameStream with a bounded queue; a frame that
-// finds it full is not recorded, and counted in [Stats].Dropped (gaps in
-// the packets' Sequence show where). Its timestamp gap stays in the file.
+// finds it (or H.264's queue of copies) full is not recorded, and counted
+// in [Stats].Dropped (gaps in the packets' Sequence show where). Its
+// timestamp gap stays in the file.
 //
 // # Outputs
 //

@@ -79,7 +79,6 @@ type collector struct {
 	closed  int
 	written chan struct{}       // receives after each packet, if not nil
 	bySum   map[[32]byte]uint32 // each packet's frame, by the packet's sha256
-	arrived map[uint32]int64    // when each frame's packet came (CLOCK_MONOTONIC ns)
 }
 
 func sum(b []byte) [32]byte { return sha256.Sum256(b) }
@@ -99,10 +98,6 @@ func (c *collector) WritePacket(p *Packet) error {
 		c.bySum = make(map[[32]byte]uint32)
 	}
 	c.bySum[sum(p.Data)] = p.Sequence
-	if c.arrived == nil {
-		c.arrived = make(map[uint32]int64)
-	}
-	c.arrived[p.Sequence] = picam.MonotonicNow()
 	c.mu.Unlock()
 	if c.written != nil {
 		select {
@@ -118,6 +113,23 @@ func (c *collector) Close() error {
 	defer c.mu.Unlock()
 	c.closed++
 	return nil
+}
+
+// seqOf returns the frame whose packet has these bytes. The collector is
+// an output on its own goroutine: it may see a packet after another
+// output, so seqOf waits for it (up to 5 s).
+func (c *collector) seqOf(data []byte) (uint32, bool) {
+	k := sum(data)
+	for range 5000 {
+		c.mu.Lock()
+		seq, ok := c.bySum[k]
+		c.mu.Unlock()
+		if ok {
+			return seq, true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return 0, false
 }
 
 func (c *collector) packets() []Packet {

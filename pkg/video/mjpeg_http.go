@@ -29,6 +29,7 @@ type MJPEGHandler struct {
 
 	mu     sync.Mutex
 	latest *Packet
+	part   []byte        // latest as one multipart part, shared by every client
 	n      uint64        // frames written so far
 	next   chan struct{} // closed when a frame arrives
 
@@ -64,9 +65,16 @@ func (h *MJPEGHandler) Open(info StreamInfo) error {
 }
 
 // WritePacket is the Output method: p becomes the newest frame.
+//
+// The frame is framed once here, as the whole multipart part (headers,
+// JPEG, the next boundary), so that sending it to each client is one
+// write (one system call on an HTTP/1 connection) of bytes shared by all.
 func (h *MJPEGHandler) WritePacket(p *Packet) error {
+	head := "Content-Type: image/jpeg\r\nContent-Length: " + strconv.Itoa(len(p.Data)) + "\r\n\r\n"
+	part := make([]byte, 0, len(head)+len(p.Data)+len(mjpegTail))
+	part = append(append(append(part, head...), p.Data...), mjpegTail...)
 	h.mu.Lock()
-	h.latest = p
+	h.latest, h.part = p, part
 	h.n++
 	close(h.next)
 	h.next = make(chan struct{})
@@ -89,15 +97,15 @@ func (h *MJPEGHandler) Latest() []byte {
 	return h.latest.Data
 }
 
-// wait returns a frame newer than frame number have, or false when ctx's
-// request ends.
-func (h *MJPEGHandler) wait(r *http.Request, have uint64) (*Packet, uint64, bool) {
+// wait returns the part of a frame newer than frame number have, or
+// false when the client's request ends.
+func (h *MJPEGHandler) wait(r *http.Request, have uint64) ([]byte, uint64, bool) {
 	for {
 		h.mu.Lock()
-		p, n, next := h.latest, h.n, h.next
+		part, n, next := h.part, h.n, h.next
 		h.mu.Unlock()
-		if n > have && p != nil {
-			return p, n, true
+		if n > have && part != nil {
+			return part, n, true
 		}
 		select {
 		case <-next:
@@ -107,7 +115,13 @@ func (h *MJPEGHandler) wait(r *http.Request, have uint64) (*Packet, uint64, bool
 	}
 }
 
-const mjpegBoundary = "frame"
+const (
+	mjpegBoundary = "frame"
+	// Each part ends with the next part's boundary line, so that a client
+	// knows the part is whole on arrival, not only when the next frame
+	// comes (a frame interval later).
+	mjpegTail = "\r\n--" + mjpegBoundary + "\r\n"
+)
 
 // ServeHTTP streams the frames to one client until it goes away.
 func (h *MJPEGHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -117,21 +131,27 @@ func (h *MJPEGHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Type", "multipart/x-mixed-replace; boundary="+mjpegBoundary)
 	hdr.Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	hdr.Set("Pragma", "no-cache")
+	if r.ProtoMajor == 1 {
+		// No chunked encoding: the stream never ends, so the connection
+		// is not reused, and each part goes out as it is, in one write
+		// (net/http ends the connection after such a reply).
+		hdr.Set("Transfer-Encoding", "identity")
+	}
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	timeout := h.WriteTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	// Each part ends with the next part's boundary line, so that a client
-	// knows the part is whole on arrival, not only when the next frame
-	// comes (a frame interval later).
 	if _, err := io.WriteString(w, "--"+mjpegBoundary+"\r\n"); err != nil {
+		return
+	}
+	if err := rc.Flush(); err != nil {
 		return
 	}
 	var have uint64
 	for {
-		p, n, ok := h.wait(r, have)
+		part, n, ok := h.wait(r, have)
 		if !ok {
 			return
 		}
@@ -140,14 +160,7 @@ func (h *MJPEGHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		have = n
 		_ = rc.SetWriteDeadline(time.Now().Add(timeout))
-		head := "Content-Type: image/jpeg\r\nContent-Length: " + strconv.Itoa(len(p.Data)) + "\r\n\r\n"
-		if _, err := io.WriteString(w, head); err != nil {
-			return
-		}
-		if _, err := w.Write(p.Data); err != nil {
-			return
-		}
-		if _, err := io.WriteString(w, "\r\n--"+mjpegBoundary+"\r\n"); err != nil {
+		if _, err := w.Write(part); err != nil {
 			return
 		}
 		if err := rc.Flush(); err != nil {

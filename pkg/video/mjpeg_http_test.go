@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/picamgo/picamgo/pkg/picam"
 )
@@ -67,15 +66,7 @@ func readParts(t *testing.T, url string, n int, seqOf func([]byte) (uint32, bool
 // reads, from one encode per frame: the camera (paced at 30 frames/s)
 // loses no frame, every reading client gets whole JPEGs in order.
 func TestMJPEGHandler(t *testing.T) {
-	c := startCamera(t, picam.Size{Width: 640, Height: 480}, 30)
-	h := NewMJPEGHandler()
-	col := &collector{}
-	r, err := Start(ctxT(t), c, Options{Encoder: MJPEG{}, Outputs: []Output{h, col}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	c, h, col, r, srv := startMJPEG(t)
 
 	// A client that asks and never reads.
 	stalled, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -89,27 +80,12 @@ func TestMJPEGHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The collector is another output, on its own goroutine: it may see
-	// a packet after the handler.
-	seqOf := func(data []byte) (uint32, bool) {
-		k := sum(data)
-		for range 5000 {
-			col.mu.Lock()
-			seq, ok := col.bySum[k]
-			col.mu.Unlock()
-			if ok {
-				return seq, true
-			}
-			time.Sleep(time.Millisecond)
-		}
-		return 0, false
-	}
 	const clients, frames = 20, 30
 	var wg sync.WaitGroup
 	errs := make(chan error, clients)
 	for range clients {
 		wg.Go(func() {
-			if err := readParts(t, srv.URL, frames, seqOf); err != nil {
+			if err := readParts(t, srv.URL, frames, col.seqOf); err != nil {
 				errs <- err
 			}
 		})
@@ -140,4 +116,20 @@ func TestMJPEGHandler(t *testing.T) {
 	if hs.Frames != st.Frames || hs.Sent < clients*frames {
 		t.Errorf("handler %+v: want %d frames, at least %d sent", hs, st.Frames, clients*frames)
 	}
+}
+
+// startMJPEG records MJPEG of the bars camera (640x480, 30 frames/s) to a
+// handler served on loopback and to a collector.
+func startMJPEG(t *testing.T) (*picam.Camera, *MJPEGHandler, *collector, *Recording, *httptest.Server) {
+	t.Helper()
+	c := startCamera(t, picam.Size{Width: 640, Height: 480}, 30)
+	h := NewMJPEGHandler()
+	col := &collector{}
+	r, err := Start(ctxT(t), c, Options{Encoder: MJPEG{}, Outputs: []Output{h, col}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return c, h, col, r, srv
 }

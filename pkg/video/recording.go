@@ -28,6 +28,16 @@ type Options struct {
 	// Policy for a full queue: picam.Block (the default) keeps the queued
 	// frames and skips the new one; picam.DropOldest keeps the newest.
 	Policy picam.Policy
+	// EncoderQueue, for an encoder that copies the frame anyway (H264),
+	// is how many copied frames may wait for it (zero: 8, a quarter of a
+	// second at 30 frames/s): each frame is copied out of the camera's
+	// buffer and the request released as soon as it arrives, so the
+	// camera's few buffers (and Queue) never wait for the encoder, and an
+	// encoder held up for a few frames by a busy machine catches up
+	// without losing any. A copied frame that finds this queue full is
+	// dropped and counted in [Stats].Dropped. The copies are allocated
+	// when a backlog first needs them (at 1080p NV12, 3 MB each).
+	EncoderQueue int
 	// OutputQueue is how many packets an output may fall behind the
 	// encoder (zero: 90, three seconds at 30 frames/s). Beyond that the
 	// output skips packets, counted in [OutputStats].Dropped, and for H.264
@@ -59,9 +69,18 @@ type Recording struct {
 	info     atomic.Pointer[StreamInfo] // set once the first packet exists
 	keyReq   atomic.Bool
 	stopOnce sync.Once
+	failOnce sync.Once
 	done     chan struct{}
 
 	frames, dropped, packets, bytes atomic.Uint64
+
+	// For an encoder that copies (copyingEncoder): frames copied out of the
+	// camera's buffers on their way to the encoding goroutine, and the
+	// copies' buffers to reuse.
+	work         chan *copiedFrame
+	free         chan []byte
+	queueDropped atomic.Uint64 // of Stats.Dropped, the copies that found work full
+	queueMax     atomic.Uint64 // the most copies waiting at once, the new one included (benchmarks)
 
 	// frameOf maps a packet's pts to its frame (B-frames reorder them).
 	frameOf map[time.Duration]frameID
@@ -98,8 +117,9 @@ func Start(ctx context.Context, cam *picam.Camera, opts Options) (*Recording, er
 	if opts.Encoder == nil {
 		return nil, fmt.Errorf("video: start: no encoder: %w", ErrInvalid)
 	}
-	if opts.Queue < 0 || opts.OutputQueue < 0 {
-		return nil, fmt.Errorf("video: start: queue %d, output queue %d: %w", opts.Queue, opts.OutputQueue, ErrInvalid)
+	if opts.Queue < 0 || opts.OutputQueue < 0 || opts.EncoderQueue < 0 {
+		return nil, fmt.Errorf("video: start: queue %d, output queue %d, encoder queue %d: %w",
+			opts.Queue, opts.OutputQueue, opts.EncoderQueue, ErrInvalid)
 	}
 	sc, err := cam.StreamConfiguration(opts.Stream)
 	if err != nil {
@@ -122,6 +142,14 @@ func Start(ctx context.Context, cam *picam.Camera, opts Options) (*Recording, er
 		qlen: opts.OutputQueue, frameOf: make(map[time.Duration]frameID)}
 	if r.qlen == 0 {
 		r.qlen = 90
+	}
+	if _, ok := enc.(copyingEncoder); ok {
+		n := opts.EncoderQueue
+		if n == 0 {
+			n = 8
+		}
+		r.work = make(chan *copiedFrame, n)
+		r.free = make(chan []byte, n+1)
 	}
 	for _, o := range opts.Outputs {
 		r.addSink(o, false)
@@ -172,8 +200,14 @@ func (r *Recording) setErr(err error) {
 
 func (r *Recording) run(stream picam.Stream) {
 	defer close(r.done)
+	var encoded chan struct{}
+	if r.work != nil {
+		encoded = make(chan struct{})
+		go r.encodeCopies(encoded)
+	}
 	var lastSeq uint32
 	var t0 int64
+	started := false
 	lastPTS := time.Duration(-1)
 	failed := false
 	for req := range r.st.C() {
@@ -182,8 +216,8 @@ func (r *Recording) run(stream picam.Stream) {
 			continue
 		}
 		seq, ts := req.Sequence(), req.SensorTimestamp()
-		if r.first {
-			t0 = ts
+		if !started {
+			started, t0 = true, ts
 		} else if seq > lastSeq+1 {
 			r.dropped.Add(uint64(seq - lastSeq - 1))
 		}
@@ -196,15 +230,24 @@ func (r *Recording) run(stream picam.Stream) {
 			pts = lastPTS + time.Microsecond
 		}
 		lastPTS = pts
-		if err := r.frame(req, stream, pts, frameID{seq, ts}); err != nil {
-			r.setErr(fmt.Errorf("video: recording frame %d: %w", seq, err))
+		var err error
+		if r.work != nil {
+			err = r.copyFrame(req, stream, pts, frameID{seq, ts})
+		} else {
+			err = r.frame(req, stream, pts, frameID{seq, ts})
+		}
+		if err != nil {
+			r.fail(fmt.Errorf("video: recording frame %d: %w", seq, err))
 			failed = true
-			go r.st.Close() // ends the loop; Close waits for the camera to stop feeding it
 		}
 	}
 	if err := r.st.Err(); err != nil && !errors.Is(err, picam.ErrStreamClosed) &&
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		r.setErr(fmt.Errorf("video: recording of camera %s ended: %w", r.cam.ID(), err))
+	}
+	if r.work != nil {
+		close(r.work)
+		<-encoded
 	}
 	// Even after a failed frame (the camera closing under it) the frames
 	// the encoder holds are written.
@@ -224,12 +267,45 @@ func (r *Recording) run(stream picam.Stream) {
 	}
 }
 
+// fail records err and ends the recording: the stream is closed, which
+// ends the receiving loop (Close waits for the camera to stop feeding it,
+// so not from that loop's goroutine).
+func (r *Recording) fail(err error) {
+	r.setErr(err)
+	r.failOnce.Do(func() { go r.st.Close() })
+}
+
 // testHookTaken, if set, is called after each frame was taken and its
 // request released (tests: to hold the encoder up).
 var testHookTaken atomic.Pointer[func(seq uint32)]
 
 // frame takes one frame into the encoder, releases it, and encodes it.
 func (r *Recording) frame(req *picam.CompletedRequest, stream picam.Stream, pts time.Duration, id frameID) error {
+	img, err := r.view(req, stream)
+	if err == nil {
+		key := r.first || r.keyReq.Swap(false)
+		err = r.enc.take(&img, pts, key)
+	}
+	req.Release()
+	if err != nil {
+		return err
+	}
+	return r.encode(pts, id)
+}
+
+// encode encodes the frame the encoder took last.
+func (r *Recording) encode(pts time.Duration, id frameID) error {
+	if h := testHookTaken.Load(); h != nil {
+		(*h)(id.seq)
+	}
+	r.first = false
+	r.frameOf[pts] = id
+	r.frames.Add(1)
+	return r.enc.encode(r.emit)
+}
+
+// view returns the request's frame of stream as an encoder's input.
+func (r *Recording) view(req *picam.CompletedRequest, stream picam.Stream) (codec.Image, error) {
 	f, err := req.Frame(stream)
 	if err == nil && len(f.Planes) == 0 {
 		// picam hands out a frame without planes (and no error) for a
@@ -242,25 +318,9 @@ func (r *Recording) frame(req *picam.CompletedRequest, stream picam.Stream, pts 
 		}
 	}
 	if err != nil {
-		req.Release()
-		return err
+		return codec.Image{}, err
 	}
-	img, err := frameImage(f)
-	if err == nil {
-		key := r.first || r.keyReq.Swap(false)
-		err = r.enc.take(&img, pts, key)
-	}
-	req.Release()
-	if err != nil {
-		return err
-	}
-	if h := testHookTaken.Load(); h != nil {
-		(*h)(id.seq)
-	}
-	r.first = false
-	r.frameOf[pts] = id
-	r.frames.Add(1)
-	return r.enc.encode(r.emit)
+	return frameImage(f)
 }
 
 // emit hands a packet to every output.

@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -94,35 +95,8 @@ func TestRecordDropped(t *testing.T) {
 	bars.Need(t)
 	const w, h = 640, 480
 	c := startCamera(t, picam.Size{Width: w, Height: h}, 30)
-	var holdAt uint32
-	held := make(chan struct{})
-	hook := func(seq uint32) {
-		if holdAt == 0 {
-			holdAt = seq + 10
-		}
-		if seq == holdAt {
-			// Wait until the camera has delivered 4 more frames: with a
-			// queue of 1, at least 3 of them find it full.
-			f0 := c.Stats().Frames
-			for c.Stats().Frames < f0+4 {
-				time.Sleep(time.Millisecond)
-			}
-			close(held)
-		}
-	}
-	testHookTaken.Store(&hook)
-	defer testHookTaken.Store(nil)
-	path := filepath.Join(t.TempDir(), "rec.mp4")
-	col := &collector{}
-	r, err := Start(ctxT(t), c, Options{Encoder: H264{}, Outputs: []Output{File(path), col}, Queue: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-held
-	waitFrames(t, r, r.Stats().Frames+10)
-	if err := r.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
+	// The encoder is held until 3 frames found the queue of copies (1) full.
+	r, _, col, path := recordHeld(t, c, Options{Queue: 1, EncoderQueue: 1}, func(r *Recording) bool { return r.Stats().Dropped >= 3 })
 	st := r.Stats()
 	pkts := col.packets()
 	gaps := 0
@@ -134,6 +108,88 @@ func TestRecordDropped(t *testing.T) {
 		t.Fatalf("%d frames missing, %d counted dropped; want at least 3, equal", gaps, st.Dropped)
 	}
 	checkRecorded(t, path, w, h, pkts, true)
+}
+
+// TestEncoderQueue: an H.264 encoder held up for 6 frames of the camera
+// loses none of them: each was copied and its request released on
+// arrival (the camera went on with its 4 buffers), and waited in the queue
+// of copies.
+func TestEncoderQueue(t *testing.T) {
+	bars.Need(t)
+	const w, h = 640, 480
+	c := startCamera(t, picam.Size{Width: w, Height: h}, 30)
+	var f0 uint64
+	r, holdAt, col, path := recordHeld(t, c, Options{}, func(*Recording) bool {
+		if f0 == 0 {
+			f0 = c.Stats().Frames
+		}
+		return c.Stats().Frames >= f0+6
+	})
+	st := r.Stats()
+	t.Logf("stats %+v, %d frames dropped at the queue of copies", st, r.queueDropped.Load())
+	// Frames the camera gave while this goroutine was too slow to take
+	// them (a busy machine) would be in st.Dropped; none may be lost to
+	// the held encoder.
+	if n := r.queueDropped.Load(); n != 0 {
+		t.Fatalf("%d frames dropped at the queue of copies (depth 8) for an encoder held 6 frames", n)
+	}
+	pkts := col.packets()
+	var around []uint32
+	for _, p := range pkts {
+		if p.Sequence >= holdAt && p.Sequence <= holdAt+7 {
+			around = append(around, p.Sequence)
+		}
+	}
+	if st.Dropped == 0 && len(around) != 8 {
+		t.Errorf("frames %d..%d: packets for %v", holdAt, holdAt+7, around)
+	}
+	checkRecorded(t, path, w, h, pkts, true)
+}
+
+// recordHeld records H.264 (opts, with an MP4 file and a collector as the
+// outputs) and holds the encoder at the first frame it takes 10 or more
+// frames after the first (a slow machine may drop the 10th), right after
+// taking it, until until returns true (polled); it stops the recording 10
+// frames after and returns it, the frame held at, the collector and the
+// file.
+func recordHeld(t *testing.T, c *picam.Camera, opts Options, until func(*Recording) bool) (*Recording, uint32, *collector, string) {
+	t.Helper()
+	var holdAt, heldAt uint32
+	held := make(chan struct{})
+	var rec atomic.Pointer[Recording]
+	hook := func(seq uint32) {
+		if holdAt == 0 {
+			holdAt = seq + 10
+		}
+		if seq >= holdAt && heldAt == 0 {
+			heldAt = seq
+			for rec.Load() == nil || !until(rec.Load()) {
+				time.Sleep(time.Millisecond)
+			}
+			close(held)
+		}
+	}
+	testHookTaken.Store(&hook)
+	t.Cleanup(func() { testHookTaken.Store(nil) })
+	path := filepath.Join(t.TempDir(), "rec.mp4")
+	col := &collector{}
+	opts.Encoder = H264{}
+	opts.Outputs = []Output{File(path), col}
+	r, err := Start(ctxT(t), c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Store(r)
+	select {
+	case <-held:
+	case <-r.Done():
+		t.Fatalf("recording ended before the encoder was held: %v", r.Err())
+	}
+	waitFrames(t, r, r.Stats().Frames+10)
+	if err := r.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	return r, heldAt, col, path
 }
 
 func TestRecordMJPEG(t *testing.T) {
