@@ -163,8 +163,10 @@ go_env() {
 
 # The modules to build for the target: the main one, and each nested module
 # whose C libraries the target has (pkg-config, the target's .pc files); the
-# others are skipped, loudly. pkg/video needs FFmpeg and TurboJPEG (setup
-# installs them); the gocv modules OpenCV, which no cross root installs.
+# others are skipped, loudly. pkg/video, and the modules that require it
+# (cmd/picamgo; found by their go.mod, as .ci/gotest.sh finds them), need
+# FFmpeg and TurboJPEG (setup installs them); the gocv modules OpenCV, which
+# no cross root installs.
 modules() {
 	local mod
 	echo .
@@ -173,7 +175,8 @@ modules() {
 			echo "cross: SKIP $mod: needs OpenCV for $ARCH (pkg-config opencv4)" >&2
 			continue
 		fi
-		if [ "$mod" = ./pkg/video ] && ! pkg-config --exists libavcodec libavformat libavutil libturbojpeg; then
+		if { [ "$mod" = ./pkg/video ] || grep -q 'picamgo/pkg/video ' "$mod/go.mod"; } &&
+			! pkg-config --exists libavcodec libavformat libavutil libturbojpeg; then
 			echo "cross: SKIP $mod: needs FFmpeg and TurboJPEG for $ARCH (libavcodec-dev:$ARCH" \
 				"libavformat-dev:$ARCH libavutil-dev:$ARCH libturbojpeg0-dev:$ARCH)" >&2
 			continue
