@@ -64,7 +64,7 @@ type Camera struct {
 	cfg      *Configuration // applied configuration, nil if unconfigured
 	set      *streamSet     // per configuration: streams, slots, allocator
 	eng      atomic.Pointer[engine]
-	startSet *controlSet // configuration controls, applied at each start
+	startSet *libcamera.ControlList // configuration controls, applied at each start
 
 	// rmu guards what a request's final release touches: the closed flag
 	// as recycling sees it, the configuration generation and its free list;
@@ -85,7 +85,8 @@ type Camera struct {
 
 	// Pending controls for the next queued request.
 	ctrlMu    sync.Mutex
-	pending   controlSet
+	pending   *libcamera.ControlList // nil when none
+	current   *libcamera.ControlList // every control set, for Controls
 	pendingID ControlsID
 	lastID    ControlsID
 	longest   atomic.Int64 // longest exposure/frame duration set, ns
@@ -282,14 +283,9 @@ func (c *Camera) startLocked() error {
 		}
 	}
 	list := c.lc.Controls().NewControlList()
-	if err := c.startSet.apply(list); err != nil {
-		return fmt.Errorf("picam: start %s: %w", c.id, err)
-	}
+	list.Merge(c.startSet, libcamera.MergeOverwriteExisting)
 	pending, id := c.takePending()
-	if err := pending.apply(list); err != nil {
-		c.restorePending(pending)
-		return fmt.Errorf("picam: start %s: %w", c.id, err)
-	}
+	list.Merge(pending, libcamera.MergeOverwriteExisting)
 	if err := c.lc.Start(list); err != nil {
 		c.restorePending(pending)
 		return fmt.Errorf("picam: start %s: %w", c.id, err)

@@ -54,7 +54,8 @@ func (c *Camera) StreamConfiguration(s Stream) (StreamConfig, error) {
 
 // Configure sets the camera up for cfg; the camera must be stopped. It
 // returns what libcamera adjusted (formats and sizes the camera cannot
-// produce, buffer counts, ...), which is applied unless cfg.Strict is set,
+// produce, buffer counts, ...) and the controls it clamped to the camera's
+// limits (as [Camera.SetControls]), applied unless cfg.Strict is set,
 // in which case Configure fails with an [*AdjustedError] instead.
 // Adjustments are also logged at Info level.
 //
@@ -73,7 +74,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	if c.eng.Load() != nil {
 		return nil, fmt.Errorf("picam: configure %s: camera is started; stop it first: %w", c.id, libcamera.ErrState)
 	}
-	startSet, err := c.validate(&cfg.Controls)
+	startSet, ctrlAdj, err := c.validate(&cfg.Controls)
 	if err != nil {
 		return nil, fmt.Errorf("picam: configure %s: %w", c.id, err)
 	}
@@ -97,6 +98,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 		}
 	}
 	adj = append(adj, quietAdjustments(asked, lcfg, order, adj)...)
+	adj = append(adj, ctrlAdj...)
 	if len(adj) > 0 {
 		if cfg.Strict {
 			return adj, &AdjustedError{Camera: c.id, Adjustments: adj}
@@ -139,6 +141,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	c.cfg = &applied
 	c.set = set
 	c.startSet = startSet
+	c.resetControls(startSet)
 	c.noteDurations(&cfg.Controls)
 	return adj, nil
 }

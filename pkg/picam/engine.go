@@ -337,9 +337,7 @@ func (e *engine) queue(s *slot) {
 		return
 	}
 	pending, id := c.takePending()
-	if err := pending.apply(s.req.Controls()); err != nil {
-		c.log.Error("picam: controls", "camera", c.id, "error", err)
-	}
+	s.req.Controls().Merge(pending, libcamera.MergeOverwriteExisting)
 	if id > e.ctrlID {
 		e.ctrlID = id
 	}

@@ -236,7 +236,7 @@ func faultInvalidControls(t *testing.T) {
 		{"ByName FrameDurationLimits NaN", Controls{ByName: map[string]any{"FrameDurationLimits": []float64{nan, nan}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := c.SetControls(tc.ctrl)
+			id, _, err := c.SetControls(tc.ctrl)
 			var ce *ControlError
 			if !errors.As(err, &ce) {
 				t.Errorf("SetControls(%s) = %d, %v; want a *ControlError", tc.name, id, err)
