@@ -125,6 +125,8 @@ type Configuration struct {
 	Orientation Orientation
 	// ColorSpace of the main and lores streams; nil lets libcamera choose.
 	// RGB formats get it without a YCbCr encoding, as in Picamera2.
+	// [Camera.Configuration] reports the colour space libcamera applied
+	// (each stream's own is in its StreamConfig).
 	ColorSpace *ColorSpace
 	// SensorMode picks the sensor mode; nil lets libcamera choose.
 	SensorMode *SensorMode

@@ -136,6 +136,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 			applied.Raw = &sc
 		}
 	}
+	applied.ColorSpace = appliedColorSpace(&applied, cfg.ColorSpace)
 	applied.BufferCount = len(set.slots)
 	applied.Orientation = lcfg.Orientation
 	c.cfg = &applied
@@ -144,6 +145,30 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	c.resetControls(startSet)
 	c.noteDurations(&cfg.Controls)
 	return adj, nil
+}
+
+// appliedColorSpace is the colour space libcamera applied, for
+// Configuration.ColorSpace: that of the first Y'CbCr stream (main, then
+// lores), else main's primaries and transfer function with the encoding
+// and range asked for, which an RGB stream has none of. With none reported
+// (libcamera 0.4's virtual camera), what was asked.
+func appliedColorSpace(cfg *Configuration, asked *ColorSpace) *ColorSpace {
+	for _, s := range []*StreamConfig{&cfg.Main, cfg.Lores} {
+		if s != nil && s.ColorSpace != nil && !isRGB(s.Format) {
+			return new(*s.ColorSpace)
+		}
+	}
+	if cfg.Main.ColorSpace != nil {
+		cs := *cfg.Main.ColorSpace
+		if asked != nil {
+			cs.YcbcrEncoding, cs.Range = asked.YcbcrEncoding, asked.Range
+		}
+		return &cs
+	}
+	if asked != nil {
+		return new(*asked)
+	}
+	return nil
 }
 
 // askedStream is what was asked of a stream, before validation.
