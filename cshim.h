@@ -251,7 +251,6 @@ typedef struct picam_plane {
 int picam_camera_alloc_buffers(picam_camera *c, int stream, int allocator, picam_error *err);
 /* The allocator that served stream index (a picam_allocator, never AUTO). */
 int picam_camera_buffer_allocator(picam_camera *c, int stream);
-int picam_camera_buffer_count(picam_camera *c, int stream);
 /* Fills up to max planes of buffer index of stream; returns the plane count. */
 int picam_camera_buffer_planes(picam_camera *c, int stream, int index, picam_plane *planes, int max,
 			       picam_error *err);

@@ -93,7 +93,7 @@ func (a *FrameBufferAllocator) Allocate(s *Stream) (int, error) {
 		return 0, c.errClosed("FrameBufferAllocator.Allocate")
 	}
 	if s.camera != c {
-		return 0, newError("FrameBufferAllocator.Allocate", -22, "stream "+s.String()+" is not a stream of camera "+c.id)
+		return 0, errorf("FrameBufferAllocator.Allocate", syscall.EINVAL, "stream %v is not a stream of camera %s", s, c.id)
 	}
 	var e C.picam_error
 	n := C.picam_camera_alloc_buffers(c.h, C.int(s.index), C.int(a.kind), &e)
@@ -283,14 +283,14 @@ func mapBuffer(c *Camera, s *Stream, i int) (*FrameBuffer, error) {
 			// Our own descriptor: the mapping outlives the shim's buffer.
 			dup, err := syscall.Dup(fd)
 			if err != nil {
-				return fail(fmt.Errorf("libcamera: map buffer %d of %v: %w", i, s, err))
+				return fail(osError("FrameBufferAllocator.Allocate", err, "map buffer %d of %v", i, s))
 			}
 			syscall.CloseOnExec(dup)
 			size := int(ends[fd])
 			data, sp, err := mapShared(dup, size)
 			if err != nil {
 				syscall.Close(dup)
-				return fail(fmt.Errorf("libcamera: map buffer %d of %v (%d bytes): %w", i, s, size, err))
+				return fail(osError("FrameBufferAllocator.Allocate", err, "map buffer %d of %v (%d bytes)", i, s, size))
 			}
 			m = &mapping{fd: dup, data: data, span: sp}
 			m.refs.Store(1)

@@ -6,6 +6,7 @@ import "C"
 import (
 	"fmt"
 	"runtime"
+	"syscall"
 )
 
 // ConfigurationStatus is the outcome of [CameraConfiguration.Validate].
@@ -238,7 +239,7 @@ func (cfg *CameraConfiguration) push() error {
 	if sc := cfg.SensorConfig; sc != nil {
 		depth, w, h = sc.BitDepth, sc.OutputSize.Width, sc.OutputSize.Height
 		if depth == 0 {
-			return newError("CameraConfiguration", -22, "sensor configuration needs a bit depth")
+			return errorf("CameraConfiguration", syscall.EINVAL, "sensor configuration needs a bit depth")
 		}
 	}
 	return cError("CameraConfiguration", C.picam_config_set_sensor(cfg.h, C.uint32_t(depth), C.uint32_t(w), C.uint32_t(h), &e), &e)
@@ -292,8 +293,8 @@ func (cfg *CameraConfiguration) Validate() (ConfigurationStatus, []Adjustment, e
 		return ConfigurationInvalid, nil, err
 	}
 	if ConfigurationStatus(ret) == ConfigurationInvalid {
-		return ConfigurationInvalid, nil, newError("CameraConfiguration.Validate", -22,
-			fmt.Sprintf("camera %s cannot use configuration %v", c.id, before.streams))
+		return ConfigurationInvalid, nil, errorf("CameraConfiguration.Validate", syscall.EINVAL,
+			"camera %s cannot use configuration %v", c.id, before.streams)
 	}
 	adj := cfg.diff(before)
 	if ConfigurationStatus(ret) == ConfigurationValid {

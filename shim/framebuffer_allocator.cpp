@@ -278,18 +278,6 @@ int picam_camera_buffer_allocator(picam_camera *c, int stream)
 	});
 }
 
-int picam_camera_buffer_count(picam_camera *c, int stream)
-{
-	return picam::guarded(nullptr, "buffer count", [&]() -> int {
-		if (!c)
-			return -EINVAL;
-		std::lock_guard<std::mutex> lock(c->mu);
-		if (checkStream(c, stream, nullptr) < 0)
-			return -EINVAL;
-		return int(c->buffers[stream].buffers.size());
-	});
-}
-
 int picam_camera_buffer_planes(picam_camera *c, int stream, int index, picam_plane *planes, int max,
 			       picam_error *err)
 {

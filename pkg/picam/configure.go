@@ -7,7 +7,6 @@ package picam
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/picamgo/picamgo/libcamera"
@@ -82,7 +81,6 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	if err != nil {
 		return nil, err
 	}
-	asked := requested(lcfg)
 	status, ladj, err := lcfg.Validate()
 	if err != nil {
 		return nil, fmt.Errorf("picam: configure %s with %v: %w", c.id, cfg, err)
@@ -97,7 +95,6 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 			adj = append(adj, Adjustment{Stream: s, Field: a.Field, Requested: a.Requested, Got: a.Got})
 		}
 	}
-	adj = append(adj, quietAdjustments(asked, lcfg, order, adj)...)
 	adj = append(adj, ctrlAdj...)
 	if len(adj) > 0 {
 		if cfg.Strict {
@@ -169,48 +166,6 @@ func appliedColorSpace(cfg *Configuration, asked *ColorSpace) *ColorSpace {
 		return new(*asked)
 	}
 	return nil
-}
-
-// askedStream is what was asked of a stream, before validation.
-type askedStream struct {
-	format PixelFormat
-	size   Size
-	bufs   uint32
-}
-
-func requested(lcfg *libcamera.CameraConfiguration) []askedStream {
-	out := make([]askedStream, lcfg.Len())
-	for i := range out {
-		sc := lcfg.At(i)
-		out[i] = askedStream{format: sc.PixelFormat, size: sc.Size, bufs: sc.BufferCount}
-	}
-	return out
-}
-
-// quietAdjustments lists what validation changed in a stream without
-// saying so: a pipeline handler may change a field and still call the
-// configuration valid (libcamera's virtual camera sets its buffer count of
-// 4 whatever was asked), so Configure compares the format, size and buffer
-// count itself. Adjustments already in known are not repeated.
-func quietAdjustments(asked []askedStream, lcfg *libcamera.CameraConfiguration, order []Stream, known []Adjustment) []Adjustment {
-	var out []Adjustment
-	for i, a := range asked {
-		if i >= lcfg.Len() || i >= len(order) {
-			break
-		}
-		got := lcfg.At(i)
-		add := func(field string, from, to any) {
-			req, res := fmt.Sprint(from), fmt.Sprint(to)
-			if req == res || slices.ContainsFunc(known, func(k Adjustment) bool { return k.Stream == order[i] && k.Field == field }) {
-				return
-			}
-			out = append(out, Adjustment{Stream: order[i], Field: field, Requested: req, Got: res})
-		}
-		add("PixelFormat", a.format, got.PixelFormat)
-		add("Size", a.size, got.Size)
-		add("BufferCount", a.bufs, got.BufferCount)
-	}
-	return out
 }
 
 // dropSet frees the current configuration's requests and buffers. With mu

@@ -51,11 +51,11 @@ type engine struct {
 	// hands frames back on ready once the pre-callback ran.
 	cbq   chan cbItem
 	ready chan *slot
-	// cbDone is closed when the callback goroutine ends; cbGoid is its
-	// goroutine id, so that Stop called from a callback does not wait for
-	// itself.
-	cbDone chan struct{}
-	cbGoid atomic.Uint64
+	// cbDone is closed when the callback goroutine ends. cbThread is the
+	// id of the OS thread a running callback holds (0 between callbacks),
+	// so that Stop called from a callback does not wait for itself.
+	cbDone   chan struct{}
+	cbThread atomic.Int64
 	// running is the callback running on the callback goroutine (its cb
 	// is nil between callbacks); kept in place, without an allocation per
 	// frame.

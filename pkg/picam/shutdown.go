@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"syscall"
 	"time"
 )
 
@@ -114,10 +115,10 @@ func (c *Camera) waitCallbacks(ctx context.Context, stopped []*engine) error {
 	if len(stopped) == 0 {
 		return nil
 	}
-	me := goid()
+	me := int64(syscall.Gettid())
 	for _, e := range stopped {
-		if e.cbGoid.Load() == me {
-			continue
+		if e.cbThread.Load() == me {
+			continue // called from e's running callback, which holds this thread
 		}
 		select {
 		case <-e.cbDone:
