@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // MaxPlanes is the most planes a frame buffer can have.
@@ -240,7 +242,7 @@ func (m *mapping) ref() { m.refs.Add(1) }
 func (m *mapping) unref() {
 	if m.refs.Add(-1) == 0 {
 		retire(m.span, len(m.data))
-		syscall.Close(m.fd)
+		linux.Close(m.fd)
 		mappings.Add(-1)
 	}
 }
@@ -281,15 +283,14 @@ func mapBuffer(c *Camera, s *Stream, i int) (*FrameBuffer, error) {
 		m, ok := byFD[fd]
 		if !ok {
 			// Our own descriptor: the mapping outlives the shim's buffer.
-			dup, err := syscall.Dup(fd)
+			dup, err := linux.DupCloexec(fd)
 			if err != nil {
 				return fail(osError("FrameBufferAllocator.Allocate", err, "map buffer %d of %v", i, s))
 			}
-			syscall.CloseOnExec(dup)
 			size := int(ends[fd])
 			data, sp, err := mapShared(dup, size)
 			if err != nil {
-				syscall.Close(dup)
+				linux.Close(dup)
 				return fail(osError("FrameBufferAllocator.Allocate", err, "map buffer %d of %v (%d bytes)", i, s, size))
 			}
 			m = &mapping{fd: dup, data: data, span: sp}

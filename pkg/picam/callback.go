@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/picamgo/picamgo/internal/callsite"
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // cbQueue is how many frames may wait for the callback goroutine; more
@@ -180,7 +180,7 @@ func (e *engine) runCallback(where string, cb *callback, s *slot) {
 	// goroutine is locked to its thread, which no other goroutine then runs
 	// on: the thread's id tells them (see waitCallbacks).
 	runtime.LockOSThread()
-	e.cbThread.Store(int64(syscall.Gettid()))
+	e.cbThread.Store(int64(linux.Gettid()))
 	defer func() {
 		e.cbThread.Store(0)
 		runtime.UnlockOSThread()

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"syscall"
 	"time"
+
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // DefaultShutdownTimeout is how long [Camera.Close], [Camera.Stop] and
@@ -115,7 +116,7 @@ func (c *Camera) waitCallbacks(ctx context.Context, stopped []*engine) error {
 	if len(stopped) == 0 {
 		return nil
 	}
-	me := int64(syscall.Gettid())
+	me := int64(linux.Gettid())
 	for _, e := range stopped {
 		if e.cbThread.Load() == me {
 			continue // called from e's running callback, which holds this thread
