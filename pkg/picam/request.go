@@ -135,9 +135,8 @@ func (r *CompletedRequest) Acquire() *CompletedRequest {
 		return &CompletedRequest{h: h}
 	}
 	s.ref()
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return newCompleted(s, pcs[:n])
+	var buf [siteDepth]uintptr
+	return newCompleted(s, callerSite(&buf))
 }
 
 // Released reports whether this handle was released.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -111,12 +110,8 @@ type FrameStream struct {
 // cameras have independent engines and streams, so that neither can stall
 // the other.
 func (c *Camera) Stream(ctx context.Context, opts StreamOptions) (*FrameStream, error) {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return c.stream(ctx, opts, pcs[:n])
-}
-
-func (c *Camera) stream(ctx context.Context, opts StreamOptions, pcs []uintptr) (*FrameStream, error) {
+	var buf [siteDepth]uintptr
+	pcs := captureSite(ctx, &buf)
 	e := c.eng.Load()
 	if e == nil {
 		return nil, c.errNotRunning("stream from")
@@ -248,10 +243,9 @@ func (st *FrameStream) Stats() StreamStats {
 //		process(req)
 //	}
 func (c *Camera) Frames(ctx context.Context, opts StreamOptions) iter.Seq2[*CompletedRequest, error] {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
+	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
 	return func(yield func(*CompletedRequest, error) bool) {
-		st, err := c.stream(ctx, opts, pcs[:n])
+		st, err := c.Stream(site, opts)
 		if err != nil {
 			yield(nil, err)
 			return

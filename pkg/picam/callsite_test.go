@@ -1,0 +1,67 @@
+package picam
+
+import (
+	"errors"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestCaptureSites: a request held by the application is reported with
+// the line that captured it, whether by a capture call, its asynchronous
+// form (whose capture runs on the job's goroutine) or a Frames loop.
+func TestCaptureSites(t *testing.T) {
+	c, _ := startCamera(t, barsID, small, startOpts{})
+	direct, err := c.CaptureRequest(ctxT(t)) // site: direct
+	if err != nil {
+		t.Fatal(err)
+	}
+	async, err := c.CaptureRequestAsync(ctxT(t)).Wait(ctxT(t)) // site: async
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Stream(ctxT(t), StreamOptions{}) // site: stream
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, err := st.Next(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Configure(nv12Config(c, small))
+	if !errors.Is(err, ErrBusy) {
+		t.Fatalf("Configure with 3 requests held = %v, want ErrBusy", err)
+	}
+	t.Log(err)
+	for _, want := range []string{"direct", "async", "stream"} {
+		line := lineOf(t, "// site: "+want)
+		if !regexp.MustCompile(`callsite_test\.go:` + line + ` picam\.TestCaptureSites`).MatchString(err.Error()) {
+			t.Errorf("the %s capture (callsite_test.go:%s) is not named in %v", want, line, err)
+		}
+	}
+	direct.Release()
+	async.Release()
+	streamed.Release()
+}
+
+// lineOf returns the line number of the line of this file holding marker.
+func lineOf(t *testing.T, marker string) string {
+	t.Helper()
+	src, err := os.ReadFile("callsite_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.Contains(line, marker) && !strings.Contains(line, "lineOf") {
+			return strconv.Itoa(i + 1)
+		}
+	}
+	t.Fatalf("no line holds %q", marker)
+	return ""
+}
