@@ -35,3 +35,32 @@ func TestGoSideErrorsAreErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCameraConfigurationFree: a freed configuration refuses to be used,
+// with ErrClosed, and a second Free is harmless.
+func TestCameraConfigurationFree(t *testing.T) {
+	cam := getCamera(t, newManager(t), linesID)
+	if err := cam.Acquire(); err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Release()
+	cfg, err := cam.GenerateConfiguration(RoleViewfinder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	size := cfg.At(0).Size
+	cfg.Free()
+	cfg.Free()
+	if _, _, err := cfg.Validate(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Validate after Free = %v, want ErrClosed", err)
+	}
+	if err := cam.Configure(cfg); !errors.Is(err, ErrClosed) {
+		t.Errorf("Configure after Free = %v, want ErrClosed", err)
+	}
+	if cfg.At(0).Size != size {
+		t.Errorf("the Go fields changed after Free: %v, was %v", cfg.At(0).Size, size)
+	}
+}

@@ -22,7 +22,7 @@ func TestCaptureSites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.Stream(ctxT(t), StreamOptions{}) // site: stream
+	st, err := c.OpenFrameStream(ctxT(t), FrameStreamOptions{}) // site: stream
 	if err != nil {
 		t.Fatal(err)
 	}

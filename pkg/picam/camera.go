@@ -197,6 +197,7 @@ func (c *Camera) SensorResolution() Size {
 		}
 	}
 	if cfg, err := c.lc.GenerateConfiguration(libcamera.RoleStillCapture); err == nil {
+		defer cfg.Free()
 		return cfg.At(0).Size
 	}
 	return Size{Width: 640, Height: 480}

@@ -125,7 +125,7 @@ func (c *Camera) CaptureMetadata(ctx context.Context, opts ...CaptureOption) (Me
 // CaptureFrame returns a copy of one stream of the next frame, made on the
 // caller's goroutine (Picamera2's capture_array; the copy keeps the
 // stream's layout, see [Frame]).
-func (c *Camera) CaptureFrame(ctx context.Context, stream Stream, opts ...CaptureOption) (out Frame, md Metadata, err error) {
+func (c *Camera) CaptureFrame(ctx context.Context, stream StreamName, opts ...CaptureOption) (out Frame, md Metadata, err error) {
 	var buf [siteDepth]uintptr
 	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &buf), func(r *CompletedRequest, f Frame) error {
 		out = f.Clone()
@@ -138,7 +138,7 @@ func (c *Camera) CaptureFrame(ctx context.Context, stream Stream, opts ...Captur
 
 // withFrame captures the next frame, passes it and its view of stream to
 // fn, and releases it when fn returns.
-func (c *Camera) withFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr, fn func(*CompletedRequest, Frame) error) error {
+func (c *Camera) withFrame(ctx context.Context, stream StreamName, opts []CaptureOption, pcs []uintptr, fn func(*CompletedRequest, Frame) error) error {
 	r, err := c.captureRequest(ctx, opts, pcs)
 	if err != nil {
 		return err
@@ -153,7 +153,7 @@ func (c *Camera) withFrame(ctx context.Context, stream Stream, opts []CaptureOpt
 
 // CaptureBuffer returns a copy of one stream's whole buffer, planes one after
 // the other with their line padding (Picamera2's capture_buffer).
-func (c *Camera) CaptureBuffer(ctx context.Context, stream Stream, opts ...CaptureOption) (buf []byte, err error) {
+func (c *Camera) CaptureBuffer(ctx context.Context, stream StreamName, opts ...CaptureOption) (buf []byte, err error) {
 	var site [siteDepth]uintptr
 	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &site), func(_ *CompletedRequest, f Frame) error {
 		buf = f.AppendBytes(make([]byte, 0, f.Len()))
@@ -164,7 +164,7 @@ func (c *Camera) CaptureBuffer(ctx context.Context, stream Stream, opts ...Captu
 
 // CaptureImage returns one stream of the next frame as an image that owns
 // its pixels (Picamera2's capture_image).
-func (c *Camera) CaptureImage(ctx context.Context, stream Stream, opts ...CaptureOption) (img image.Image, err error) {
+func (c *Camera) CaptureImage(ctx context.Context, stream StreamName, opts ...CaptureOption) (img image.Image, err error) {
 	var buf [siteDepth]uintptr
 	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &buf), func(_ *CompletedRequest, f Frame) error {
 		img, err = f.Clone().Image()
@@ -177,7 +177,7 @@ func (c *Camera) CaptureImage(ctx context.Context, stream Stream, opts ...Captur
 // after its extension (.jpg, .jpeg, .png), and returns the frame's metadata
 // (Picamera2's capture_file). The frame is encoded straight from the
 // camera's buffer on the caller's goroutine.
-func (c *Camera) CaptureFile(ctx context.Context, path string, stream Stream, opts ...CaptureOption) (md Metadata, err error) {
+func (c *Camera) CaptureFile(ctx context.Context, path string, stream StreamName, opts ...CaptureOption) (md Metadata, err error) {
 	var buf [siteDepth]uintptr
 	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &buf), func(r *CompletedRequest, f Frame) error {
 		if err := f.Save(path, c.opts.JPEGQuality); err != nil {

@@ -250,7 +250,7 @@ func chaosStream(ch *chaos, rng *rand.Rand) error {
 	defer cancel()
 	policy := Policy(rng.IntN(3))
 	n := 0
-	for r, err := range ch.cam.Load().Frames(ctx, StreamOptions{Policy: policy}) {
+	for r, err := range ch.cam.Load().Frames(ctx, FrameStreamOptions{Policy: policy}) {
 		if err != nil {
 			return unexpected(err)
 		}

@@ -39,7 +39,7 @@ func (cfg Configuration) clone() Configuration {
 }
 
 // StreamConfiguration returns one stream's applied configuration.
-func (c *Camera) StreamConfiguration(s Stream) (StreamConfig, error) {
+func (c *Camera) StreamConfiguration(s StreamName) (StreamConfig, error) {
 	cfg, err := c.Configuration()
 	if err != nil {
 		return StreamConfig{}, err
@@ -81,6 +81,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer lcfg.Free() // what Configure keeps of it is copied
 	status, ladj, err := lcfg.Validate()
 	if err != nil {
 		return nil, fmt.Errorf("picam: configure %s with %v: %w", c.id, cfg, err)
@@ -187,14 +188,14 @@ func (c *Camera) dropSet() {
 
 // buildConfig turns cfg into libcamera's configuration; order lists the
 // stream of each libcamera stream index.
-func (c *Camera) buildConfig(cfg *Configuration) (*libcamera.CameraConfiguration, []Stream, error) {
+func (c *Camera) buildConfig(cfg *Configuration) (*libcamera.CameraConfiguration, []StreamName, error) {
 	if cfg.Main.Size.IsNull() {
 		cfg.Main.Size = Size{Width: 640, Height: 480}
 	}
 	if !cfg.Main.Format.IsValid() {
 		cfg.Main.Format = FormatXBGR8888
 	}
-	order := []Stream{Main}
+	order := []StreamName{Main}
 	roles := []libcamera.StreamRole{libcamera.RoleViewfinder}
 	if cfg.Lores != nil {
 		if cfg.Lores.Size.IsNull() {

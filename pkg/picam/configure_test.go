@@ -84,7 +84,7 @@ func TestConfigureAdjusted(t *testing.T) {
 	}
 }
 
-func hasAdjustment(adj []Adjustment, s Stream, field, from, to string) bool {
+func hasAdjustment(adj []Adjustment, s StreamName, field, from, to string) bool {
 	for _, a := range adj {
 		if a.Stream == s && a.Field == field && a.Requested == from && a.Got == to {
 			return true
@@ -105,7 +105,7 @@ func TestStreams(t *testing.T) {
 	}
 	r := capture(t, c)
 	defer r.Release()
-	for s, size := range map[Stream]Size{Main: {Width: 640, Height: 480}, Lores: {Width: 64, Height: 48}} {
+	for s, size := range map[StreamName]Size{Main: {Width: 640, Height: 480}, Lores: {Width: 64, Height: 48}} {
 		f, err := r.Frame(s)
 		if err != nil {
 			t.Fatal(err)

@@ -48,8 +48,8 @@ var (
 // control's libcamera name, Requested and Got in libcamera's units, µs for
 // durations).
 type Adjustment struct {
-	Stream    Stream // the stream changed, or NoStream for the whole configuration and controls
-	Field     string // "PixelFormat", "Size", "BufferCount", "ColorSpace", "Orientation", "FrameDurationLimits", ...
+	Stream    StreamName // the stream changed, or NoStream for the whole configuration and controls
+	Field     string     // "PixelFormat", "Size", "BufferCount", "ColorSpace", "Orientation", "FrameDurationLimits", ...
 	Requested string
 	Got       string
 }

@@ -55,7 +55,7 @@ import (
 // Y'CbCr as JFIF, right only for sYCC frames and frames without a
 // ColorSpace. pkg/picamcv honours the ColorSpace too.
 type Frame struct {
-	Stream Stream
+	Stream StreamName
 	Format PixelFormat
 	Size   Size
 	Stride int
@@ -552,7 +552,7 @@ func (f Frame) Save(path string, quality int) (err error) {
 
 // Save writes one stream of the frame to a file, as JPEG (at quality, 1..100;
 // 0 means 90) or PNG after its extension (Picamera2's request.save).
-func (r *CompletedRequest) Save(path string, stream Stream, quality int) error {
+func (r *CompletedRequest) Save(path string, stream StreamName, quality int) error {
 	f, err := r.Frame(stream)
 	if err != nil {
 		return err
@@ -562,7 +562,7 @@ func (r *CompletedRequest) Save(path string, stream Stream, quality int) error {
 
 // Image returns a zero-copy view of one stream (see [Frame.Image]),
 // showing this frame until Release.
-func (r *CompletedRequest) Image(stream Stream) (image.Image, error) {
+func (r *CompletedRequest) Image(stream StreamName) (image.Image, error) {
 	f, err := r.Frame(stream)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ func TestBadInputRefused(t *testing.T) {
 	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	ctx := ctxT(t)
 
-	if _, err := c.Stream(ctx, StreamOptions{Policy: Policy(99)}); !errors.Is(err, ErrInvalid) {
+	if _, err := c.OpenFrameStream(ctx, FrameStreamOptions{Policy: Policy(99)}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Stream with policy 99 = %v, want ErrInvalid", err)
 	}
 	still := nv12Config(c, Size{Width: 1920, Height: 1080})

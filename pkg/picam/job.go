@@ -183,7 +183,7 @@ func (c *Camera) CaptureRequestAsync(ctx context.Context, opts ...CaptureOption)
 
 // CaptureFrameAsync is [Camera.CaptureFrame] as a [Job]; the copy is made
 // on the job's goroutine, never on the capture engine's.
-func (c *Camera) CaptureFrameAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[CapturedFrame] {
+func (c *Camera) CaptureFrameAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[CapturedFrame] {
 	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
 	return startJob(c, site, nil, func(ctx context.Context) (CapturedFrame, error) {
 		f, md, err := c.CaptureFrame(ctx, stream, opts...)
@@ -193,7 +193,7 @@ func (c *Camera) CaptureFrameAsync(ctx context.Context, stream Stream, opts ...C
 
 // CaptureBufferAsync is [Camera.CaptureBuffer] as a [Job], copying on the
 // job's goroutine.
-func (c *Camera) CaptureBufferAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[[]byte] {
+func (c *Camera) CaptureBufferAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[[]byte] {
 	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
 	return startJob(c, site, nil, func(ctx context.Context) ([]byte, error) {
 		return c.CaptureBuffer(ctx, stream, opts...)
@@ -202,7 +202,7 @@ func (c *Camera) CaptureBufferAsync(ctx context.Context, stream Stream, opts ...
 
 // CaptureImageAsync is [Camera.CaptureImage] as a [Job], copying on the
 // job's goroutine.
-func (c *Camera) CaptureImageAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[image.Image] {
+func (c *Camera) CaptureImageAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[image.Image] {
 	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
 	return startJob(c, site, nil, func(ctx context.Context) (image.Image, error) {
 		return c.CaptureImage(ctx, stream, opts...)
@@ -219,7 +219,7 @@ func (c *Camera) CaptureMetadataAsync(ctx context.Context, opts ...CaptureOption
 // CaptureFileAsync is [Camera.CaptureFile] as a [Job]: the frame is
 // encoded and written on the job's goroutine. Cancelling does not stop a
 // write already started.
-func (c *Camera) CaptureFileAsync(ctx context.Context, path string, stream Stream, opts ...CaptureOption) *Job[Metadata] {
+func (c *Camera) CaptureFileAsync(ctx context.Context, path string, stream StreamName, opts ...CaptureOption) *Job[Metadata] {
 	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
 	return startJob(c, site, nil, func(ctx context.Context) (Metadata, error) {
 		return c.CaptureFile(ctx, path, stream, opts...)

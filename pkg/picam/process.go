@@ -62,7 +62,7 @@ func Process[R any](ctx context.Context, c *Camera, opts ProcessOptions, fn func
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		inFlight := processInFlight(c, opts)
-		st, err := c.Stream(withSite(ctx, site), StreamOptions{Policy: Block, Buffer: 1, Hold: inFlight})
+		st, err := c.OpenFrameStream(withSite(ctx, site), FrameStreamOptions{Policy: Block, Buffer: 1, Hold: inFlight})
 		if err != nil {
 			yield(Result[R]{}, err)
 			return

@@ -190,7 +190,7 @@ func (r *CompletedRequest) Metadata() (Metadata, error) {
 // view shows this frame only until every holder released it (see
 // [Frame] for what a view read later shows). Use [Frame.Clone] to keep it
 // longer.
-func (r *CompletedRequest) Frame(stream Stream) (Frame, error) {
+func (r *CompletedRequest) Frame(stream StreamName) (Frame, error) {
 	s, err := r.live("frame")
 	if err != nil {
 		return Frame{}, err

@@ -47,10 +47,14 @@ func (c *Camera) SensorModes() ([]SensorModeInfo, error) {
 	lcfg, err := c.lc.GenerateConfiguration(libcamera.RoleRaw)
 	raw := err == nil && hasRawFormat(lcfg.At(0).Formats())
 	if !raw {
+		if err == nil {
+			lcfg.Free()
+		}
 		if lcfg, err = c.lc.GenerateConfiguration(libcamera.RoleViewfinder); err != nil {
 			return nil, fmt.Errorf("picam: sensor modes of %s: %w", c.id, err)
 		}
 	}
+	defer lcfg.Free()
 	var modes []SensorModeInfo
 	formats := lcfg.At(0).Formats()
 	for _, f := range formats.PixelFormats() {
@@ -90,6 +94,7 @@ func (c *Camera) produces(f PixelFormat, s Size) bool {
 	if err != nil {
 		return false
 	}
+	defer lcfg.Free()
 	sc := lcfg.At(0)
 	sc.PixelFormat, sc.Size = f, s
 	status, _, err := lcfg.Validate()

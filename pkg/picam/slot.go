@@ -17,9 +17,9 @@ import (
 type streamSet struct {
 	c       *Camera
 	gen     uint64
-	order   []Stream
-	streams [3]*libcamera.Stream // by Stream
-	configs [3]StreamConfig      // as applied, by Stream
+	order   []StreamName
+	streams [3]*libcamera.Stream // by StreamName
+	configs [3]StreamConfig      // as applied, by StreamName
 	alloc   *libcamera.FrameBufferAllocator
 	slots   []*slot
 }
@@ -48,7 +48,7 @@ type slot struct {
 	md   *libcamera.ControlList
 }
 
-func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []Stream) (set *streamSet, err error) {
+func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []StreamName) (set *streamSet, err error) {
 	set = &streamSet{c: c, order: order, alloc: libcamera.NewFrameBufferAllocator(c.lc, c.opts.Allocator)}
 	lstreams := c.lc.Streams()
 	defer func() {

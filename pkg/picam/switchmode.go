@@ -94,7 +94,7 @@ func (c *Camera) SwitchModeAndCapture(ctx context.Context, cfg Configuration, de
 
 // SwitchModeAndCaptureFile switches to cfg, writes one frame's stream to
 // path and switches back (Picamera2's switch_mode_and_capture_file).
-func (c *Camera) SwitchModeAndCaptureFile(ctx context.Context, cfg Configuration, path string, stream Stream) (Metadata, error) {
+func (c *Camera) SwitchModeAndCaptureFile(ctx context.Context, cfg Configuration, path string, stream StreamName) (Metadata, error) {
 	var md Metadata
 	err := c.SwitchModeAndCapture(ctx, cfg, 0, func(r *CompletedRequest) error {
 		if err := r.Save(path, stream, c.opts.JPEGQuality); err != nil {
