@@ -9,5 +9,6 @@ package libcamera
 #cgo noescape picam_request_reuse
 #cgo nocallback picam_request_reuse
 #include "cshim.h"
+#include "shimhash.h" // rebuilds the package when the shim changes: see .ci/shimhash.sh
 */
 import "C"

@@ -123,7 +123,7 @@ static int dmaHeapBuffers(const picam_camera *c, int stream, picam_stream_buffer
 	return ret;
 }
 
-static int libcameraBuffers(picam_camera *c, int stream, picam_stream_buffers &sb, picam_error *err)
+static int libcameraBuffers(picam_camera *c, int stream, picam_stream_buffers & /* libcamera's allocator keeps the buffers */, picam_error *err)
 {
 	if (!c->allocator)
 		c->allocator = std::make_unique<FrameBufferAllocator>(c->camera);
