@@ -38,7 +38,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer req.Release() // the last release queues the buffer again
+	defer req.Release()               // the last release queues the buffer again
 	img, err := req.Image(picam.Main) // *picam.NV12, *image.YCbCr, *picam.RGB, ... over the mapped memory
 	if err != nil {
 		log.Fatal(err)
