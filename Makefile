@@ -7,7 +7,9 @@
 #   make test-switch               rpi-0.5, rpi-0.7, rpi-0.5 under one Go build cache: no stale build
 #   make test GOEXPERIMENT=cgocheck2   the same with full cgo pointer checks
 #   make bench                     Go capture loop vs a plain C++ libcamera loop, side by side
-#   make capture                   the main job: capture frames (the virtual camera without hardware)
+#   make demo                      the main job: picamgo lists the cameras, saves a still, records an MP4
+#   make picamgo ARGS="vid -t 10s -o out/clip.mp4"   any picamgo command (the virtual camera without hardware)
+#   make capture                   examples/capture: capture frames, save the last
 #   make pipeline ARGS="-workers 4"    capture, process in parallel, send in order; heartbeat lateness
 #   make soak / chaos / fuzz / test-asan   the reliability suite (docs/reliability.md)
 #   make staticcheck / shimcheck   staticcheck over every module; the shim with -Wall -Wextra -Werror
@@ -31,7 +33,7 @@ export CGO_CPPFLAGS := -DPICAMGO_SHIM_HASH=$(SHIM_HASH)
 
 RUN := .ci/testroot.sh run $(LIBCAMERA)
 
-.PHONY: test vet bench capture pipeline root clean-root test-switch staticcheck shimcheck
+.PHONY: test vet bench demo picamgo capture pipeline root clean-root test-switch staticcheck shimcheck
 
 test:
 	$(RUN) .ci/gotest.sh $(TESTFLAGS)
@@ -49,6 +51,15 @@ shimcheck:
 
 bench:
 	$(RUN) .ci/bench.sh $(BENCHTIME) $(BENCHROUNDS)
+
+# picamgo (cmd/picamgo, a module of its own) needs FFmpeg and TurboJPEG: the 0.7 root has them.
+# Its files land in out/ of this repository (the root sees it as /src).
+demo:
+	.ci/testroot.sh run 0.7 .ci/demo.sh out/demo
+	@echo "The still and the video: $(CURDIR)/out/demo/still.jpg $(CURDIR)/out/demo/clip.mp4"
+
+picamgo:
+	@.ci/testroot.sh run 0.7 sh -c 'cd cmd/picamgo && go build -o ../../out/picamgo . && cd ../.. && exec out/picamgo "$$@"' picamgo $(ARGS)
 
 capture:
 	$(RUN) go run ./examples/capture $(ARGS)

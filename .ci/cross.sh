@@ -216,6 +216,26 @@ test_step() {
 	return $rc
 }
 
+# Commands, each a module of its own, that `build` makes beside examples/
+# where the target has their C libraries (the picamgo command records through
+# pkg/video: FFmpeg and TurboJPEG).
+commands="cmd/picamgo"
+
+build_commands() {
+	local out=${1:-out/$ARCH} c
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd)
+	for c in $commands; do
+		if ! pkg-config --exists libavcodec libavformat libavutil libturbojpeg; then
+			echo "cross: SKIP $c: needs FFmpeg and TurboJPEG for $ARCH (libavcodec-dev:$ARCH" \
+				"libavformat-dev:$ARCH libavutil-dev:$ARCH libturbojpeg0-dev:$ARCH)" >&2
+			continue
+		fi
+		(cd "$c" && go build -trimpath -o "$out/" .)
+		file_type "$out/${c##*/}"
+	done
+}
+
 # ---- the cached root on the host (no Docker) --------------------------------
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -267,7 +287,7 @@ host_root() {
 
 case "${1:-}" in
 setup) setup ;;
-build) shift; build "$@" ;;
+build) shift; build "$@"; build_commands "$@" ;;
 test) shift; test_step "$@" ;;
 path)
 	host_root "${2:-}"; ensure_root; echo "$root" ;;

@@ -19,7 +19,9 @@ for mod in $(find . -name go.mod -not -path './out/*' -not -path './.ci/*' -prin
 			continue
 		fi
 	fi
-	if [ "$mod" = ./pkg/video ] && ! pkg-config --exists libavcodec libavformat libavutil libturbojpeg; then
+	# pkg/video and the modules that use it (cmd/picamgo).
+	if { [ "$mod" = ./pkg/video ] || grep -q 'picamgo/pkg/video ' "$mod/go.mod"; } &&
+		! pkg-config --exists libavcodec libavformat libavutil libturbojpeg; then
 		echo "SKIP $mod: needs FFmpeg and TurboJPEG (pkg-config libavcodec libavformat libavutil libturbojpeg), which this root lacks"
 		continue
 	fi

@@ -214,27 +214,50 @@ func (r *Request) Free() error {
 	c := r.camera
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r.h != nil {
-		for {
-			var e C.picam_error
-			err := cError("Request.Free", C.picam_request_free(r.h, &e), &e)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, syscall.EINPROGRESS) {
-				return err
-			}
-			// Completed, and libcamera's thread is still handing it to
-			// Go (reading its record); that never blocks, so wait it out.
-			runtime.Gosched()
-		}
-		r.h = nil
-		if int(r.slot) < len(c.requests) && c.requests[r.slot] == r {
-			c.requests[r.slot] = nil
-			c.publishSlots()
-		}
+	if err := r.freeLocked("Request.Free"); err != nil {
+		return err
 	}
 	r.dropBuffers()
+	return nil
+}
+
+// Retire frees libcamera's side of a request that is not queued, as Free
+// does, but keeps its buffers mapped, with everything read of its last
+// completion (status, sequence, timestamps, metadata), until Free: a
+// request the application still reads while the camera is configured
+// again, whose old buffers libcamera no longer knows. Such a request can
+// no longer be queued.
+func (r *Request) Retire() error {
+	c := r.camera
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return r.freeLocked("Request.Retire")
+}
+
+// freeLocked frees the shim's request, if not done yet. With c.mu held.
+func (r *Request) freeLocked(op string) error {
+	c := r.camera
+	if r.h == nil {
+		return nil
+	}
+	for {
+		var e C.picam_error
+		err := cError(op, C.picam_request_free(r.h, &e), &e)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EINPROGRESS) {
+			return err
+		}
+		// Completed, and libcamera's thread is still handing it to Go
+		// (reading its record); that never blocks, so wait it out.
+		runtime.Gosched()
+	}
+	r.h = nil
+	if int(r.slot) < len(c.requests) && c.requests[r.slot] == r {
+		c.requests[r.slot] = nil
+		c.publishSlots()
+	}
 	return nil
 }
 

@@ -1,6 +1,6 @@
 # Cross-compiling for Raspberry Pi OS without Docker (included by the Makefile).
 #
-#   make cross                  examples/ for linux/arm64 into out/arm64/
+#   make cross                  examples/ and cmd/picamgo (.ci/cross.sh's commands) for linux/arm64 into out/arm64/
 #   make cross ARCH=armhf       the same for 32-bit Raspberry Pi OS (GOARCH=arm, GOARM=7) into out/armhf/
 #   make test-arm64             the tests built for arm64, run under qemu-aarch64 (virtual camera)
 #   make test-armhf             the same for armhf under qemu-arm

@@ -49,7 +49,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/picamgo/picamgo/libcamera"
 	"github.com/picamgo/picamgo/pkg/picam"
 	"github.com/picamgo/picamgo/pkg/picamcv"
 	"gocv.io/x/gocv"
@@ -444,7 +443,7 @@ func drawnColorSpace(cam *picam.Camera) *picam.ColorSpace {
 	if !isVirtual(cam) {
 		return nil
 	}
-	return new(libcamera.ColorSpaceSmpte170m)
+	return new(picam.ColorSpaceSmpte170m)
 }
 
 // isVirtual reports whether the camera is libcamera's virtual one, which

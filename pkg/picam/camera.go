@@ -28,17 +28,19 @@ type Options struct {
 	Logger *slog.Logger
 	// StallTimeout is how long a capture call waits for a frame before it
 	// fails with [ErrStalled]; it is stretched to three times the longest
-	// exposure time or minimum frame duration set through controls. Zero
-	// means 3s. Raise it for long automatic exposures.
+	// exposure time or minimum frame duration set through controls, and
+	// MaxFrameRate's period is added to it. Zero means 3s. Raise it for
+	// long automatic exposures.
 	StallTimeout time.Duration
 	// MaxFrameRate, if set, paces requeueing so that the camera delivers at
-	// most this many frames per second. Real cameras pace themselves; this
-	// is for cameras that do not (libcamera's virtual camera completes
-	// requests as fast as they are queued) and to bound CPU use.
+	// most this many frames per second, from the first frame on. Real
+	// cameras pace themselves; this is for cameras that do not (libcamera's
+	// virtual camera completes requests as fast as they are queued) and to
+	// bound CPU use.
 	MaxFrameRate float64
 	// Allocator picks where frame buffers come from (default: libcamera's
 	// allocator, then dma-heap, then memfd).
-	Allocator libcamera.AllocatorKind
+	Allocator AllocatorKind
 	// JPEGQuality for CaptureFile and Save (1..100); zero means 90, as Picamera2.
 	JPEGQuality int
 	// ShutdownTimeout bounds how long Close, Stop and SwitchMode wait for a
@@ -74,6 +76,9 @@ type Camera struct {
 	gen     uint64
 	free    chan *slot
 	jobs    sync.WaitGroup
+	// retiredHeld counts the held requests of configurations dropped
+	// since (see dropSet), for Stats.Held.
+	retiredHeld int
 
 	// stopped lists engines stopped (with mu held) whose callback
 	// goroutines may still run; guarded by mu. See pendingCallbacks.
@@ -102,6 +107,14 @@ type Camera struct {
 	// waitHanded, set by tests before a capture starts, is called once the
 	// capture's waiter is with the engine (it then waits for a frame).
 	waitHanded func()
+	// waitStart, set by tests before a capture starts, is called when the
+	// capture finds the camera stopped and waits for a Start.
+	waitStart func()
+	// configureFault, set by tests, fails a configuration once the
+	// previous one is dropped, as a camera refusing it would.
+	configureFault func(Configuration) error
+	// starts wakes the captures waiting for a Start (startwait.go).
+	starts startSignal
 
 	// Streams and callbacks (stream.go, callback.go).
 	streamDropped atomic.Uint64
@@ -172,11 +185,11 @@ func (c *Camera) Info() CameraInfo { return c.info }
 func (c *Camera) String() string { return c.id }
 
 // Properties returns the camera's properties (Picamera2's camera_properties).
-func (c *Camera) Properties() *libcamera.ControlList { return c.lc.Properties() }
+func (c *Camera) Properties() *ControlList { return c.lc.Properties() }
 
 // CameraControls returns the controls the camera accepts with their limits
 // (Picamera2's camera_controls).
-func (c *Camera) CameraControls() *libcamera.ControlInfoMap { return c.lc.Controls() }
+func (c *Camera) CameraControls() *ControlInfoMap { return c.lc.Controls() }
 
 // Libcamera returns the underlying camera, for what picam does not wrap.
 // Do not change its state behind the Camera's back.
@@ -226,6 +239,7 @@ func (c *Camera) Close() error {
 // for callbacks or jobs. With mu held, once.
 func (c *Camera) closeLocked() error {
 	c.closing.Store(true) // from now on, calls finding no engine fail with ErrClosed
+	c.starts.fire()       // and those waiting for a Start give up
 	err := c.stopLocked(fmt.Errorf("picam: camera %s closed: %w", c.id, ErrClosed))
 	c.closed = true
 	c.rmu.Lock()
@@ -296,10 +310,10 @@ func (c *Camera) startLocked() error {
 	idle := drain(c.free)
 	c.rmu.Unlock()
 	for _, s := range idle {
-		e.queue(s)
+		e.requeue(s) // paced from the first frame: one now, then one a period
 	}
-	e.nextQueue = time.Now().Add(e.pace) // the first buffers go at once, then one a period
 	c.eng.Store(e)
+	c.starts.fire()
 	go e.run()
 	return nil
 }

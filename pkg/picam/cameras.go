@@ -15,7 +15,7 @@ import (
 // global_camera_info.
 type CameraInfo struct {
 	Model    string
-	Location libcamera.CameraLocation
+	Location CameraLocation
 	Rotation int    // degrees
 	ID       string // libcamera's id; open it with [OpenID]
 	Index    int    // position in [GlobalCameraInfo]'s list; open it with [Open]

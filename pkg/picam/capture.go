@@ -36,9 +36,12 @@ func WithControls(id ControlsID) CaptureOption {
 }
 
 // CaptureRequest returns the next frame (Picamera2's capture_request).
-// Release it when done. It fails with ctx's error, [ErrNotStarted] if the
-// camera is not started or stops meanwhile, and [ErrStalled] if the camera
-// delivers no frame within its stall timeout.
+// Release it when done. Called before Start (or after Stop), it waits for
+// the camera to start, as Picamera2 queues it. It fails with ctx's error,
+// [ErrNotStarted] if the camera stops while the call waits for a frame,
+// [ErrClosed] if it is closed (at once for a closed camera), and
+// [ErrStalled] if the camera delivers no frame within its stall timeout.
+// The other capture calls, and their asynchronous forms, do the same.
 //
 // Every caller waiting when a frame arrives receives it; a frame is never
 // handed out again to a later call. With [Configuration.Queue], the newest
@@ -60,10 +63,16 @@ func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs [
 }
 
 func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) {
-	e := c.eng.Load()
-	if e == nil {
-		return nil, c.errNotRunning("capture from")
+	e, err := c.awaitEngine(ctx, "capture from")
+	if err != nil {
+		return nil, err
 	}
+	return c.waitOn(ctx, e, opts)
+}
+
+// waitOn waits for a frame of engine e: a call that needs several frames
+// waits for the Start once, and ends with e's error if e stops.
+func (c *Camera) waitOn(ctx context.Context, e *engine, opts []CaptureOption) (*slot, error) {
 	w := &waiter{ch: make(chan result, 1)}
 	for _, o := range opts {
 		if o.apply != nil {
@@ -96,9 +105,18 @@ func (c *Camera) wait(ctx context.Context, opts []CaptureOption) (*slot, error) 
 }
 
 // DropFrames waits for n frames and drops them (Picamera2's drop_frames).
+// Called before Start, it waits for it; if the camera stops before the
+// n-th frame, it fails as a waiting capture does.
 func (c *Camera) DropFrames(ctx context.Context, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	e, err := c.awaitEngine(ctx, "drop frames of")
+	if err != nil {
+		return err
+	}
 	for range n {
-		s, err := c.wait(ctx, nil)
+		s, err := c.waitOn(ctx, e, nil)
 		if err != nil {
 			return err
 		}
@@ -173,14 +191,16 @@ func (c *Camera) CaptureImage(ctx context.Context, stream StreamName, opts ...Ca
 	return img, err
 }
 
-// CaptureFile writes one stream of the next frame to a file, as JPEG or PNG
-// after its extension (.jpg, .jpeg, .png), and returns the frame's metadata
-// (Picamera2's capture_file). The frame is encoded straight from the
-// camera's buffer on the caller's goroutine.
+// CaptureFile writes one stream of the next frame to a file, as JPEG, PNG
+// or DNG (a raw stream) after its extension (.jpg, .jpeg, .png, .dng), with
+// the frame's EXIF in JPEG and DNG ([CompletedRequest.Exif]), and returns
+// the frame's metadata (Picamera2's capture_file). The frame is encoded
+// straight from the camera's buffer on the caller's goroutine.
+// [Camera.CaptureTo] takes an io.Writer and [FileOptions].
 func (c *Camera) CaptureFile(ctx context.Context, path string, stream StreamName, opts ...CaptureOption) (md Metadata, err error) {
 	var buf [siteDepth]uintptr
 	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &buf), func(r *CompletedRequest, f Frame) error {
-		if err := f.Save(path, c.opts.JPEGQuality); err != nil {
+		if err := r.Save(path, stream, 0); err != nil {
 			return err
 		}
 		var err error

@@ -7,7 +7,6 @@ package picam
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/picamgo/picamgo/libcamera"
 )
@@ -58,8 +57,10 @@ func (c *Camera) StreamConfiguration(s StreamName) (StreamConfig, error) {
 // in which case Configure fails with an [*AdjustedError] instead.
 // Adjustments are also logged at Info level.
 //
-// Reconfiguring frees the buffers of the previous configuration, so it
-// fails with [ErrBusy] while the application holds one of its requests.
+// Reconfiguring frees the buffers of the previous configuration, except
+// those of the requests the application still holds: those stay valid,
+// their frames readable, until released, when their buffers are freed
+// (Picamera2 keeps such requests too).
 func (c *Camera) Configure(cfg Configuration) ([]Adjustment, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -103,14 +104,14 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 		}
 		c.log.Info("picam: libcamera adjusted the configuration", "camera", c.id, "adjustments", adj)
 	}
-	// Drop the previous configuration: its requests must all be back.
-	if c.set != nil {
-		if n := c.set.held(); n > 0 {
-			return adj, fmt.Errorf("picam: configure %s: %d request(s) of the previous configuration still held (captured at %s); release them first: %w",
-				c.id, n, strings.Join(c.set.heldSites(), ", "), ErrBusy)
+	// Drop the previous configuration; the requests still held keep their
+	// buffers until released.
+	c.dropSet()
+	if c.configureFault != nil {
+		if err := c.configureFault(cfg); err != nil {
+			return adj, fmt.Errorf("picam: configure %s: %w", c.id, err)
 		}
 	}
-	c.dropSet()
 	if err := c.lc.Configure(lcfg); err != nil {
 		return adj, fmt.Errorf("picam: configure %s: %w", c.id, err)
 	}
@@ -118,6 +119,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	if err != nil {
 		return adj, err
 	}
+	set.asked, set.applied = cfg.Orientation, lcfg.Orientation
 	applied := cfg.clone()
 	for i, s := range order {
 		lsc := lcfg.At(i)
@@ -170,15 +172,33 @@ func appliedColorSpace(cfg *Configuration, asked *ColorSpace) *ColorSpace {
 }
 
 // dropSet frees the current configuration's requests and buffers. With mu
-// held, the camera stopped and no request held.
+// held and the camera stopped. A request the application still holds is
+// retired instead: libcamera forgets it, but its buffers stay mapped
+// until its last release frees it (recycle sees the generation changed).
 func (c *Camera) dropSet() {
+	var held []bool
 	c.rmu.Lock()
 	c.gen++
 	c.free = nil
+	if c.set != nil {
+		// Marked under rmu, which recycle takes: a slot seen held here
+		// is counted back by its recycle, one seen free is not.
+		held = make([]bool, len(c.set.slots))
+		for i, s := range c.set.slots {
+			if held[i] = s.refs.Load() > 0; held[i] {
+				s.retired = true
+				c.retiredHeld++
+			}
+		}
+	}
 	c.rmu.Unlock()
 	if c.set != nil {
-		for _, s := range c.set.slots {
-			s.req.Free()
+		for i, s := range c.set.slots {
+			if held[i] {
+				s.req.Retire()
+			} else {
+				s.req.Free()
+			}
 		}
 		c.set.freeBuffers()
 	}

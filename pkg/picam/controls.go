@@ -42,8 +42,10 @@ type Controls struct {
 	Sharpness           *float64
 	FrameDurationLimits *[2]time.Duration // min, max frame duration
 	// FrameRate fixes the frame rate: it sets FrameDurationLimits to
-	// 1/FrameRate for both limits, as Picamera2's FrameRate does. It must
-	// be positive; errors name FrameDurationLimits.
+	// 1/FrameRate for both limits, as Picamera2's FrameRate does, in
+	// whole microseconds, onto the camera's limit when within one of it
+	// (15 frames/s is 66666 µs on a camera whose slowest is 66666). It
+	// must be positive; errors name FrameDurationLimits.
 	FrameRate          *float64
 	ScalerCrop         *Rectangle
 	AfMode             *AfMode
@@ -133,6 +135,9 @@ type controlPair struct {
 	// invalid says why the value means nothing whatever the camera (NaN, a
 	// negative gain, a frame rate of zero), or is "".
 	invalid string
+	// rate is FrameRate's frames/s when the pair is its
+	// FrameDurationLimits: see onLimit.
+	rate float64
 }
 
 func f32(p *float64) any { return float32(*p) }
@@ -189,6 +194,36 @@ func badFrameRate(r float64) string {
 	return ""
 }
 
+// onLimit puts the frame duration of a FrameRate (1/rate, rounded to the
+// microsecond libcamera counts in) onto the camera's FrameDurationLimits
+// when it lies beyond one by less than a microsecond. Cameras give their
+// limits in whole microseconds, truncated or rounded: 15 frames/s is
+// 66666.7 µs, which rounds to 66667, while a camera whose slowest rate is
+// 15 frames/s (libcamera's virtual camera with frame_rates [15, 30], many
+// sensors) says 66666. The rate asked for is then the camera's own, and
+// refusing it (or clamping it and reporting an adjustment) would be wrong.
+// Durations further out are left for the limits check. Other pairs are
+// returned as they are.
+func (p controlPair) onLimit(info *libcamera.ControlInfo) controlPair {
+	if p.rate <= 0 || p.invalid != "" || info == nil {
+		return p
+	}
+	exact := 1e6 / p.rate
+	lo, hasLo := firstNumber(info.Min)
+	hi, hasHi := firstNumber(info.Max)
+	d := int64(0)
+	switch {
+	case hasLo && exact < lo && lo-exact < 1:
+		d = int64(lo)
+	case hasHi && exact > hi && exact-hi < 1:
+		d = int64(hi)
+	default:
+		return p
+	}
+	p.value = []int64{d, d}
+	return p
+}
+
 // badDurationLimits is why frame duration limits are meaningless. Zero is
 // allowed (Raspberry Pi's pipeline reads it as "the sensor mode's
 // default"); the camera's limits then decide.
@@ -206,7 +241,7 @@ func badDurationLimits(l [2]time.Duration) string {
 func (c *Controls) pairs() []controlPair {
 	var out []controlPair
 	add := func(name string, v, shown any, invalid string) {
-		out = append(out, controlPair{name, v, shown, invalid})
+		out = append(out, controlPair{name: name, value: v, shown: shown, invalid: invalid})
 	}
 	if c.AeEnable != nil {
 		add("AeEnable", *c.AeEnable, *c.AeEnable, "")
@@ -254,7 +289,8 @@ func (c *Controls) pairs() []controlPair {
 		if invalid == "" {
 			d = int64(math.Round(1e6 / *c.FrameRate))
 		}
-		add("FrameDurationLimits", []int64{d, d}, fmt.Sprintf("FrameRate %g", *c.FrameRate), invalid)
+		out = append(out, controlPair{name: "FrameDurationLimits", value: []int64{d, d},
+			shown: fmt.Sprintf("FrameRate %g", *c.FrameRate), invalid: invalid, rate: *c.FrameRate})
 	}
 	if c.ScalerCrop != nil {
 		invalid := ""

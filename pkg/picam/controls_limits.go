@@ -28,6 +28,7 @@ func (c *Camera) validate(ctrls *Controls) (*libcamera.ControlList, []Adjustment
 	var adj []Adjustment
 	for _, p := range pairs {
 		info, ok := infos.Find(p.name)
+		p = p.onLimit(info) // nil when !ok
 		if p.invalid != "" {
 			// Meaningless whatever the camera: say so rather than
 			// anything about the camera's limits or support.

@@ -55,7 +55,8 @@
 //   - while the camera runs, the buffer is filled again: the view silently
 //     reads a later frame, or one being written;
 //   - once the buffer is freed ([Camera.Close], [Camera.Configure],
-//     [Camera.SwitchMode]), its pages are replaced by zero pages: the view
+//     [Camera.SwitchMode]; for a request of an earlier configuration, its
+//     last release), its pages are replaced by zero pages: the view
 //     reads zeros, or, after a later configuration reuses the address
 //     range, that configuration's frames. Writes through it are harmless.
 //
@@ -70,11 +71,30 @@
 // The copying calls capture, copy and release in one go, on the caller's
 // goroutine: [Camera.CaptureFrame] (Picamera2's capture_array),
 // [Camera.CaptureBuffer], [Camera.CaptureImage], [Camera.CaptureMetadata] and
-// [Camera.CaptureFile] (JPEG or PNG after the file's extension).
+// [Camera.CaptureFile] (JPEG, PNG, or DNG for a raw stream, after the file's
+// extension; JPEG and DNG with the frame's EXIF, [CompletedRequest.Exif]).
+// [Camera.CaptureTo] writes to an [io.Writer] with [FileOptions] (format,
+// quality, EXIF). [MakeFrame] turns bytes and a stream's configuration back
+// into a frame (Picamera2's make_array).
+//
+// A capture called before [Camera.Start] (or after [Camera.Stop]) waits
+// for the camera to start, as Picamera2 queues it, as long as its context
+// allows; on a closed camera it fails at once with [ErrClosed].
 //
 // Every call that can block takes a [context.Context]. [Flush] and [After]
 // ask for a frame whose exposure started after a time, as Picamera2's
 // flush; [WithControls] for a frame queued with given controls.
+//
+// # Mode switches
+//
+// [Camera.SwitchMode] (or [Camera.SwitchModeAsync]) reconfigures a running
+// camera; the switch-mode captures ([Camera.SwitchModeAndCaptureFrame],
+// [Camera.SwitchModeAndCaptureRequest] and the others) capture one frame in
+// another mode and switch back, returning the configuration they applied;
+// [Camera.StartAndCaptureFiles] is Picamera2's one-shot still helper.
+// Requests of an earlier mode stay valid until released, and a switch that
+// fails leaves the camera in its previous mode (or, failing that, stopped
+// and unconfigured), never in one nobody asked for.
 //
 // # Failures Picamera2 users know
 //

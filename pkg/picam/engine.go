@@ -273,7 +273,8 @@ func (e *engine) armStall() {
 		}
 		return
 	}
-	e.stall.Reset(e.c.stallTimeout())
+	// A paced camera may rightly wait a whole period for its next buffer.
+	e.stall.Reset(e.c.stallTimeout() + e.pace)
 	e.stallArmed = true
 }
 

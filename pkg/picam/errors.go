@@ -11,7 +11,7 @@ import (
 
 // Errors returned by the package, to be compared with [errors.Is]. Errors
 // that come from libcamera keep matching libcamera's own sentinels, which
-// ErrBusy, ErrInvalid and ErrNoDevice are.
+// ErrBusy, ErrInvalid, ErrNoDevice and ErrState are.
 var (
 	// ErrBusy: the camera is used by another Camera value or process, or
 	// completed requests are still held where they must not be.
@@ -20,6 +20,9 @@ var (
 	ErrInvalid = libcamera.ErrInvalid
 	// ErrNoDevice: no camera has that index or id.
 	ErrNoDevice = libcamera.ErrNoDevice
+	// ErrState: the camera is in the wrong state for the call
+	// (Configure on a started camera).
+	ErrState = libcamera.ErrState
 
 	// ErrClosed: the Camera was closed.
 	ErrClosed = errors.New("picam: camera is closed")
@@ -122,7 +125,7 @@ type ControlError struct {
 	Camera string
 	Name   string
 	Value  any
-	Info   *libcamera.ControlInfo // the camera's limits; nil if it lacks the control
+	Info   *ControlInfo // the camera's limits; nil if it lacks the control
 	Reason string
 	err    error // libcamera's error, if it refused the value
 }

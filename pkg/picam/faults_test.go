@@ -497,14 +497,14 @@ func faultNotStarted(t *testing.T) {
 	if _, err := c.Configuration(); !errors.Is(err, ErrNotConfigured) {
 		t.Errorf("Configuration unconfigured = %v, want ErrNotConfigured", err)
 	}
-	if _, err := c.CaptureRequest(ctx); !errors.Is(err, ErrNotStarted) {
-		t.Errorf("CaptureRequest unconfigured = %v, want ErrNotStarted", err)
+	if _, err := c.CaptureRequest(cancelled()); !errors.Is(err, context.Canceled) {
+		t.Errorf("CaptureRequest unconfigured = %v, want it to wait for Start", err)
 	}
 	if _, err := c.Configure(nv12Config(c, small)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CaptureRequest(ctx); !errors.Is(err, ErrNotStarted) {
-		t.Errorf("CaptureRequest not started = %v, want ErrNotStarted", err)
+	if _, err := c.CaptureRequest(cancelled()); !errors.Is(err, context.Canceled) {
+		t.Errorf("CaptureRequest not started = %v, want it to wait for Start", err)
 	}
 	if _, err := c.OpenFrameStream(ctx, FrameStreamOptions{}); !errors.Is(err, ErrNotStarted) {
 		t.Errorf("Stream not started = %v, want ErrNotStarted", err)

@@ -1,16 +1,11 @@
 package picam
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
-	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -461,103 +456,6 @@ func isBayer(s string) bool {
 		return true
 	}
 	return false
-}
-
-// Encode writes the frame as "jpeg" or "png", converting Y'CbCr after the
-// frame's ColorSpace as [Frame.RGBA] does. JPEG, which is JFIF, is encoded
-// straight from 4:2:0 frames in sYCC or without a colour space, and through
-// RGB from others; MJPEG frames are written as they are.
-func (f Frame) Encode(w io.Writer, format string, quality int) error {
-	if err := f.lease.err("Frame.Encode"); err != nil {
-		return err
-	}
-	switch format {
-	case "jpeg", "jpg":
-		if f.Format == FormatMJPEG && len(f.Planes) > 0 {
-			_, err := w.Write(f.Planes[0])
-			return err
-		}
-		c, err := f.conversion()
-		if err != nil {
-			return err
-		}
-		img, err := f.Image()
-		if err != nil {
-			return err
-		}
-		switch m := img.(type) {
-		case *NV12:
-			if c == jfif {
-				img = m.YCbCr()
-				break
-			}
-			img = toRGBA(img, &c)
-		case *image.YCbCr:
-			if c != jfif {
-				img = toRGBA(img, &c)
-			}
-		default:
-			img = toRGBA(img, &c)
-		}
-		if quality <= 0 || quality > 100 {
-			quality = 90
-		}
-		return jpeg.Encode(w, img, &jpeg.Options{Quality: quality})
-	case "png":
-		img, err := f.RGBA()
-		if err != nil {
-			return err
-		}
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		return enc.Encode(w, img)
-	}
-	return fmt.Errorf("picam: cannot encode %q (want jpeg or png): %w", format, ErrUnsupported)
-}
-
-// FormatForPath returns "jpeg" or "png" after a file name's extension.
-func FormatForPath(path string) (string, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".jpg", ".jpeg":
-		return "jpeg", nil
-	case ".png":
-		return "png", nil
-	}
-	return "", fmt.Errorf("picam: %s: unknown image file extension (want .jpg, .jpeg or .png): %w", path, ErrUnsupported)
-}
-
-// Save writes the frame to a file, as JPEG or PNG after its extension.
-func (f Frame) Save(path string, quality int) (err error) {
-	format, err := FormatForPath(path)
-	if err != nil {
-		return err
-	}
-	file, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("picam: %w", err)
-	}
-	defer func() {
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(path)
-		}
-	}()
-	bw := bufio.NewWriterSize(file, 1<<16)
-	if err := f.Encode(bw, format, quality); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
-
-// Save writes one stream of the frame to a file, as JPEG (at quality, 1..100;
-// 0 means 90) or PNG after its extension (Picamera2's request.save).
-func (r *CompletedRequest) Save(path string, stream StreamName, quality int) error {
-	f, err := r.Frame(stream)
-	if err != nil {
-		return err
-	}
-	return f.Save(path, quality)
 }
 
 // Image returns a zero-copy view of one stream (see [Frame.Image]),

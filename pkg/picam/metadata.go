@@ -42,7 +42,7 @@ func (m Metadata) Map() map[string]any {
 func (m Metadata) Names() []string { return slices.Sorted(maps.Keys(m.Map())) }
 
 // List returns libcamera's list, or nil.
-func (m Metadata) List() *libcamera.ControlList { return m.list }
+func (m Metadata) List() *ControlList { return m.list }
 
 func (m Metadata) String() string {
 	if m.list == nil {

@@ -22,6 +22,9 @@ type streamSet struct {
 	configs [3]StreamConfig      // as applied, by StreamName
 	alloc   *libcamera.FrameBufferAllocator
 	slots   []*slot
+	// asked and applied are the configuration's orientation as asked for
+	// and as libcamera applied it, for EXIF (see exifOrientation).
+	asked, applied Orientation
 }
 
 // slot is one libcamera request with its buffers, reused for every frame
@@ -46,6 +49,10 @@ type slot struct {
 
 	mdMu sync.Mutex
 	md   *libcamera.ControlList
+
+	// retired is set, under Camera.rmu, when the slot's configuration was
+	// dropped while someone held it (see dropSet).
+	retired bool
 }
 
 func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []StreamName) (set *streamSet, err error) {
@@ -170,8 +177,12 @@ func (c *Camera) recycle(s *slot) {
 	s.mdMu.Unlock()
 	c.rmu.Lock()
 	if s.set.gen != c.gen {
-		// Reconfigured since: the request is freed already (Free is
-		// idempotent) and its descriptors may be gone.
+		// Reconfigured since: the request is freed already, or retired
+		// (Free is idempotent), and its descriptors may be gone.
+		if s.retired {
+			s.retired = false
+			c.retiredHeld--
+		}
 		c.rmu.Unlock()
 		s.req.Free()
 		return

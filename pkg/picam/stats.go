@@ -25,8 +25,9 @@ type Stats struct {
 	CallbackPanics uint64
 	// Held is the number of the camera's requests held outside libcamera
 	// right now: by the application, streams, callbacks, or the newest
-	// frame kept back for [Configuration.Queue]. Zero once everything is
-	// released (with Queue, one while the camera runs).
+	// frame kept back for [Configuration.Queue], requests of earlier
+	// configurations included. Zero once everything is released (with
+	// Queue, one while the camera runs).
 	Held int
 }
 
@@ -41,5 +42,8 @@ func (c *Camera) Stats() Stats {
 		st.Held = set.held()
 	}
 	c.mu.Unlock()
+	c.rmu.Lock()
+	st.Held += c.retiredHeld
+	c.rmu.Unlock()
 	return st
 }

@@ -11,11 +11,23 @@ import (
 
 // SwitchMode stops the camera if it is started, configures it with cfg and
 // starts it again if it was started. It returns Configure's adjustments.
+// Requests of the previous mode the application holds stay valid until
+// released (see [Camera.Configure]). A switch that fails leaves the camera
+// in its previous mode, started again if it was started; should even that
+// fail, the camera is left stopped and unconfigured, never in a mode
+// nobody asked for.
+//
 // Like Stop, it first waits for a running callback to give its frame back,
 // as long as Stop would: a callback still running then makes it fail with
 // a [*CallbackStuckError], the camera left stopped in its previous
 // configuration.
 func (c *Camera) SwitchMode(cfg Configuration) ([]Adjustment, error) {
+	return c.switchMode(cfg, true)
+}
+
+// switchMode is SwitchMode; when cfg fails, restore asks for the previous
+// mode back, and without it the camera is left stopped and unconfigured.
+func (c *Camera) switchMode(cfg Configuration, restore bool) ([]Adjustment, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -41,30 +53,71 @@ func (c *Camera) SwitchMode(cfg Configuration) ([]Adjustment, error) {
 	if err := c.stopLocked(c.errStopped()); err != nil { // started again meanwhile
 		return nil, err
 	}
+	var prev *Configuration
+	if c.cfg != nil {
+		prev = new(c.cfg.clone())
+	}
 	adj, err := c.configureLocked(cfg)
 	if err != nil {
-		if running && c.cfg != nil {
-			// Refused before the old configuration was dropped: resume it.
-			if serr := c.startLocked(); serr != nil {
-				err = errors.Join(err, serr)
-			}
-		}
-		return adj, err
+		return adj, errors.Join(err, c.afterFailedSwitch(prev, running, restore))
 	}
 	if !running {
 		return adj, nil
 	}
-	return adj, c.startLocked()
+	if err := c.startLocked(); err != nil {
+		return adj, errors.Join(err, c.afterFailedSwitch(prev, running, restore))
+	}
+	return adj, nil
+}
+
+// afterFailedSwitch leaves the camera in a mode the caller asked for once
+// a switch failed: with restore, the previous configuration prev (started
+// again if it ran), configured again if the failure came after it was
+// dropped; without, or if that fails too, none (stopped, unconfigured).
+// With mu held.
+func (c *Camera) afterFailedSwitch(prev *Configuration, running, restore bool) error {
+	var err error
+	if restore && prev != nil {
+		if c.cfg == nil || c.set == nil {
+			p := prev.clone()
+			p.Strict = false
+			if _, err = c.configureLocked(p); err != nil {
+				err = fmt.Errorf("picam: switch mode of %s: configuring the previous mode again: %w", c.id, err)
+			}
+		}
+		if err == nil && running {
+			if err = c.startLocked(); err != nil {
+				err = fmt.Errorf("picam: switch mode of %s: starting the previous mode again: %w", c.id, err)
+			}
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	c.stopLocked(c.errStopped())
+	if c.set != nil {
+		c.dropSet()
+	}
+	c.cfg = nil
+	return err
 }
 
 // SwitchModeAndCapture switches to cfg, drops delay frames, captures one,
 // passes it to fn, releases it and switches back to the previous
 // configuration (Picamera2's switch_mode_and_capture_*). The camera must be
-// started.
+// started. fn may keep the request ([CompletedRequest.Acquire]): it stays
+// valid after the switch back, until released. If the switch back fails,
+// the camera is left stopped and unconfigured, not in cfg's mode.
 func (c *Camera) SwitchModeAndCapture(ctx context.Context, cfg Configuration, delay int, fn func(*CompletedRequest) error) error {
 	if fn == nil {
 		return fmt.Errorf("picam: switch mode of %s: nil function: %w", c.id, ErrInvalid)
 	}
+	return c.switchModeAndCapture(ctx, cfg, delay, callerSite(new([siteDepth]uintptr)), func(r *CompletedRequest, _ *ModeCapture) error { return fn(r) })
+}
+
+// switchModeAndCapture is SwitchModeAndCapture with the capture recorded
+// at pcs, and fn told what the switch applied.
+func (c *Camera) switchModeAndCapture(ctx context.Context, cfg Configuration, delay int, pcs []uintptr, fn func(*CompletedRequest, *ModeCapture) error) error {
 	prev, err := c.Configuration()
 	if err != nil {
 		return err
@@ -72,22 +125,32 @@ func (c *Camera) SwitchModeAndCapture(ctx context.Context, cfg Configuration, de
 	if !c.Started() {
 		return fmt.Errorf("picam: switch mode of %s: %w", c.id, ErrNotStarted)
 	}
-	if _, err := c.SwitchMode(cfg); err != nil {
+	var mc ModeCapture
+	if mc.Adjustments, err = c.switchMode(cfg, true); err != nil {
 		return err
 	}
 	ferr := func() error {
+		var err error
+		if mc.Configuration, err = c.Configuration(); err != nil {
+			return err
+		}
 		if err := c.DropFrames(ctx, delay); err != nil {
 			return err
 		}
-		r, err := c.CaptureRequest(ctx)
+		r, err := c.captureRequest(ctx, nil, pcs)
 		if err != nil {
 			return err
 		}
 		defer r.Release()
-		return fn(r)
+		if mc.Metadata, err = r.Metadata(); err != nil {
+			return err
+		}
+		return fn(r, &mc)
 	}()
-	if _, err := c.SwitchMode(prev); err != nil && ferr == nil {
-		ferr = err
+	// Back to the previous mode; failing that, to none rather than stay
+	// in cfg, which was asked for one capture only.
+	if _, err := c.switchMode(prev, false); err != nil {
+		ferr = errors.Join(ferr, err)
 	}
 	return ferr
 }
