@@ -61,7 +61,7 @@ func (c *Camera) SetControls(ctrls Controls) (ControlsID, []Adjustment, error) {
 // Picamera2's picam2.controls: the configuration's controls, then each
 // SetControls since, as clamped to the camera's limits. A new Configure
 // starts again from its controls.
-func (c *Camera) Controls() *libcamera.ControlList {
+func (c *Camera) Controls() *ControlList {
 	c.ctrlMu.Lock()
 	defer c.ctrlMu.Unlock()
 	if c.current == nil {
