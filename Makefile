@@ -15,6 +15,7 @@
 #   make capture                   examples/capture: capture frames, save the last
 #   make pipeline ARGS="-workers 4"    capture, process in parallel, send in order; heartbeat lateness
 #   make soak / chaos / fuzz / test-asan   the reliability suite (docs/reliability.md)
+#   make staticcheck / shimcheck   staticcheck over every module; the shim with -Wall -Wextra -Werror
 #
 # Where the host's own libcamera has the virtual pipeline the commands run
 # natively; otherwise in a Debian trixie root built once and cached in
@@ -35,13 +36,21 @@ export CGO_CPPFLAGS := -DPICAMGO_SHIM_HASH=$(SHIM_HASH)
 
 RUN := .ci/testroot.sh run $(LIBCAMERA)
 
-.PHONY: test vet bench bench-video demo picamgo capture pipeline root clean-root test-switch
+.PHONY: test vet bench bench-video demo picamgo capture pipeline root clean-root test-switch staticcheck shimcheck
 
 test:
 	$(RUN) .ci/gotest.sh $(TESTFLAGS)
 
 vet:
 	$(RUN) go vet ./...
+
+# staticcheck over every module (the 0.7 root has every module's libraries),
+# and the shim compiled on its own with -Wall -Wextra -Werror.
+staticcheck:
+	.ci/testroot.sh run 0.7 .ci/staticcheck.sh
+
+shimcheck:
+	$(RUN) .ci/shimcheck.sh
 
 bench:
 	$(RUN) .ci/bench.sh $(BENCHTIME) $(BENCHROUNDS)

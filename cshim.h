@@ -137,9 +137,8 @@ struct picam_completion;
 
 /* Called on libcamera's thread for every completed request (also those that
  * stop() cancels). handle is the request's own, as given to
- * picam_request_create; completion is its record (as picam_request_completion
- * returns), passed so the callee needs no call back into C. It must return
- * promptly and never block. */
+ * picam_request_create; completion is its record, passed so the callee needs
+ * no call back into C. It must return promptly and never block. */
 typedef void (*picam_completion_fn)(void *handle, struct picam_completion *completion);
 
 /* Opens the camera at index (0 <= index < count) of the manager's list; it is
@@ -252,7 +251,6 @@ typedef struct picam_plane {
 int picam_camera_alloc_buffers(picam_camera *c, int stream, int allocator, picam_error *err);
 /* The allocator that served stream index (a picam_allocator, never AUTO). */
 int picam_camera_buffer_allocator(picam_camera *c, int stream);
-int picam_camera_buffer_count(picam_camera *c, int stream);
 /* Fills up to max planes of buffer index of stream; returns the plane count. */
 int picam_camera_buffer_planes(picam_camera *c, int stream, int index, picam_plane *planes, int max,
 			       picam_error *err);
@@ -322,7 +320,6 @@ int picam_request_queue(picam_request *r, const uint8_t *controls, size_t len, p
  * keep_buffers) and queues it with the encoded controls: a capture loop's
  * requeue in one call. On an error the request is left as it was. */
 int picam_request_requeue(picam_request *r, const uint8_t *controls, size_t len, picam_error *err);
-const picam_completion *picam_request_completion(picam_request *r);
 
 /* ---- running ---------------------------------------------------------- */
 

@@ -8,7 +8,7 @@ set -euo pipefail
 # gocv v0.39's minimum. With bookworm's 4.6 it does not compile (cv::aruco's
 # detector API, OpenCV 4.7+: "'aruco' in namespace 'cv' does not name a type").
 gocv_opencv=4.10.0
-for mod in $(find . -name go.mod -not -path './out/*' -printf '%h\n' | sort); do
+for mod in $(find . -name go.mod -not -path './out/*' -not -path './.ci/*' -printf '%h\n' | sort); do
 	if grep -q 'gocv.io/x/gocv' "$mod/go.mod"; then
 		if ! pkg-config --exists opencv4; then
 			echo "SKIP $mod: needs OpenCV (pkg-config opencv4), which this root lacks"

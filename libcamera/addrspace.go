@@ -6,6 +6,8 @@ import (
 	"sync"
 	"syscall"
 	"unsafe"
+
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // Frame buffers are handed out as []byte views of their mapping, and Go
@@ -61,14 +63,6 @@ func spanSize(n uintptr) uintptr {
 	return (pageRound(n) + step - 1) / step * step
 }
 
-func mmapAt(addr, length uintptr, prot, flags, fd int) (uintptr, error) {
-	p, _, errno := syscall.Syscall6(sysMmap, addr, length, uintptr(prot), uintptr(flags), uintptr(fd), 0)
-	if errno != 0 {
-		return 0, errno
-	}
-	return p, nil
-}
-
 const anonFlags = syscall.MAP_PRIVATE | syscall.MAP_ANONYMOUS
 
 // mapShared maps the first length bytes of fd read/write and shared, into
@@ -89,7 +83,7 @@ func mapShared(fd int, length int) ([]byte, span, error) {
 		s = spans.free[best]
 	} else {
 		size := spanSize(n)
-		addr, err := mmapAt(0, size, syscall.PROT_READ|syscall.PROT_WRITE, anonFlags, -1)
+		addr, err := linux.MmapAt(0, size, syscall.PROT_READ|syscall.PROT_WRITE, anonFlags, -1)
 		if err != nil {
 			return nil, span{}, err
 		}
@@ -101,11 +95,11 @@ func mapShared(fd int, length int) ([]byte, span, error) {
 	}
 	// MAP_FIXED replaces the zero pages in place: the range is never
 	// unmapped, not even for an instant.
-	if _, err := mmapAt(s.addr, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_FIXED, fd); err != nil {
+	if _, err := linux.MmapAt(s.addr, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_FIXED, fd); err != nil {
 		// Older kernels may have removed the zero pages before
 		// failing (a driver refusing the mapping): put them back, so the
 		// stale views of the span's earlier buffers stay valid.
-		if _, rerr := mmapAt(s.addr, s.size, syscall.PROT_READ|syscall.PROT_WRITE, anonFlags|syscall.MAP_FIXED, -1); rerr != nil {
+		if _, rerr := linux.MmapAt(s.addr, s.size, syscall.PROT_READ|syscall.PROT_WRITE, anonFlags|syscall.MAP_FIXED, -1); rerr != nil {
 			spans.free = append(spans.free[:best], spans.free[best+1:]...)
 			spans.stuck++
 		}
@@ -131,7 +125,7 @@ func retire(s span, length int) {
 	n := pageRound(uintptr(length))
 	spans.mu.Lock()
 	defer spans.mu.Unlock()
-	if _, err := mmapAt(s.addr, n, syscall.PROT_READ|syscall.PROT_WRITE, anonFlags|syscall.MAP_FIXED, -1); err != nil {
+	if _, err := linux.MmapAt(s.addr, n, syscall.PROT_READ|syscall.PROT_WRITE, anonFlags|syscall.MAP_FIXED, -1); err != nil {
 		spans.stuck++
 		return
 	}

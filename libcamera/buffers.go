@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // MaxPlanes is the most planes a frame buffer can have.
@@ -93,7 +95,7 @@ func (a *FrameBufferAllocator) Allocate(s *Stream) (int, error) {
 		return 0, c.errClosed("FrameBufferAllocator.Allocate")
 	}
 	if s.camera != c {
-		return 0, newError("FrameBufferAllocator.Allocate", -22, "stream "+s.String()+" is not a stream of camera "+c.id)
+		return 0, errorf("FrameBufferAllocator.Allocate", syscall.EINVAL, "stream %v is not a stream of camera %s", s, c.id)
 	}
 	var e C.picam_error
 	n := C.picam_camera_alloc_buffers(c.h, C.int(s.index), C.int(a.kind), &e)
@@ -240,7 +242,7 @@ func (m *mapping) ref() { m.refs.Add(1) }
 func (m *mapping) unref() {
 	if m.refs.Add(-1) == 0 {
 		retire(m.span, len(m.data))
-		syscall.Close(m.fd)
+		linux.Close(m.fd)
 		mappings.Add(-1)
 	}
 }
@@ -281,16 +283,15 @@ func mapBuffer(c *Camera, s *Stream, i int) (*FrameBuffer, error) {
 		m, ok := byFD[fd]
 		if !ok {
 			// Our own descriptor: the mapping outlives the shim's buffer.
-			dup, err := syscall.Dup(fd)
+			dup, err := linux.DupCloexec(fd)
 			if err != nil {
-				return fail(fmt.Errorf("libcamera: map buffer %d of %v: %w", i, s, err))
+				return fail(osError("FrameBufferAllocator.Allocate", err, "map buffer %d of %v", i, s))
 			}
-			syscall.CloseOnExec(dup)
 			size := int(ends[fd])
 			data, sp, err := mapShared(dup, size)
 			if err != nil {
-				syscall.Close(dup)
-				return fail(fmt.Errorf("libcamera: map buffer %d of %v (%d bytes): %w", i, s, size, err))
+				linux.Close(dup)
+				return fail(osError("FrameBufferAllocator.Allocate", err, "map buffer %d of %v (%d bytes)", i, s, size))
 			}
 			m = &mapping{fd: dup, data: data, span: sp}
 			m.refs.Store(1)

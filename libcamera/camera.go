@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 
 	pointer "github.com/mattn/go-pointer"
@@ -109,7 +110,7 @@ func (c *Camera) readControls() error {
 func (c *Camera) StreamCount() int { return c.streamCnt }
 
 func (c *Camera) errClosed(op string) error {
-	return &Error{Op: op, Code: 9, Msg: "camera " + c.id + " is closed"}
+	return &Error{Op: op, Code: syscall.EBADF, Msg: "camera " + c.id + " is closed"}
 }
 
 // Acquire gives this process exclusive use of the camera. A camera acquired
@@ -364,7 +365,7 @@ func (c *Camera) CreateRequest(cookie uint64) (*Request, error) {
 		return nil, c.errClosed("Camera.CreateRequest")
 	}
 	if len(c.requests) >= MaxRequests {
-		return nil, newError("Camera.CreateRequest", -16, fmt.Sprintf("camera %s already has %d requests", c.id, MaxRequests))
+		return nil, errorf("Camera.CreateRequest", syscall.EBUSY, "camera %s already has %d requests", c.id, MaxRequests)
 	}
 	r := &Request{camera: c, cookie: cookie, held: &holdSet{}}
 	// The request's identity for the completion callback, made once: the

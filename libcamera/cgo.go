@@ -11,5 +11,6 @@ package libcamera
 #cgo noescape picam_request_requeue
 #cgo nocallback picam_request_requeue
 #include "cshim.h"
+#include "shimhash.h" // rebuilds the package when the shim changes: see .ci/shimhash.sh
 */
 import "C"

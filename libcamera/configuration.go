@@ -6,6 +6,7 @@ import "C"
 import (
 	"fmt"
 	"runtime"
+	"syscall"
 )
 
 // ConfigurationStatus is the outcome of [CameraConfiguration.Validate].
@@ -149,7 +150,8 @@ func (a Adjustment) String() string {
 // [StreamConfiguration] per stream plus the orientation and sensor mode.
 type CameraConfiguration struct {
 	camera       *Camera
-	h            *C.picam_config
+	h            *C.picam_config // nil once freed
+	cleanup      runtime.Cleanup
 	streams      []*StreamConfiguration
 	Orientation  Orientation
 	SensorConfig *SensorConfiguration // nil: libcamera picks the mode
@@ -157,7 +159,7 @@ type CameraConfiguration struct {
 
 func newConfiguration(c *Camera, h *C.picam_config) (*CameraConfiguration, error) {
 	cfg := &CameraConfiguration{camera: c, h: h}
-	runtime.AddCleanup(cfg, func(h *C.picam_config) { C.picam_config_free(h) }, h)
+	cfg.cleanup = runtime.AddCleanup(cfg, func(h *C.picam_config) { C.picam_config_free(h) }, h)
 	n := int(C.picam_config_size(h))
 	for range n {
 		cfg.streams = append(cfg.streams, &StreamConfiguration{})
@@ -199,6 +201,22 @@ func decodeFormats(data []byte) (*StreamFormats, error) {
 	return f, d.err
 }
 
+// Free releases libcamera's configuration now, as every other C-backed
+// type of the package can be, rather than when the garbage collector finds
+// it. Validate and Configure then fail with an error matching [ErrClosed];
+// the Go fields stay readable. Freeing twice is harmless.
+func (cfg *CameraConfiguration) Free() {
+	c := cfg.camera
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cfg.h == nil {
+		return
+	}
+	cfg.cleanup.Stop()
+	C.picam_config_free(cfg.h)
+	cfg.h = nil
+}
+
 // Len returns the number of streams.
 func (cfg *CameraConfiguration) Len() int { return len(cfg.streams) }
 
@@ -211,6 +229,9 @@ func (cfg *CameraConfiguration) String() string {
 
 // push writes the Go fields into libcamera's configuration.
 func (cfg *CameraConfiguration) push() error {
+	if cfg.h == nil {
+		return errorf("CameraConfiguration", syscall.EBADF, "configuration is freed")
+	}
 	var e C.picam_error
 	for i, s := range cfg.streams {
 		in := C.picam_stream_config{
@@ -238,7 +259,7 @@ func (cfg *CameraConfiguration) push() error {
 	if sc := cfg.SensorConfig; sc != nil {
 		depth, w, h = sc.BitDepth, sc.OutputSize.Width, sc.OutputSize.Height
 		if depth == 0 {
-			return newError("CameraConfiguration", -22, "sensor configuration needs a bit depth")
+			return errorf("CameraConfiguration", syscall.EINVAL, "sensor configuration needs a bit depth")
 		}
 	}
 	return cError("CameraConfiguration", C.picam_config_set_sensor(cfg.h, C.uint32_t(depth), C.uint32_t(w), C.uint32_t(h), &e), &e)
@@ -292,8 +313,8 @@ func (cfg *CameraConfiguration) Validate() (ConfigurationStatus, []Adjustment, e
 		return ConfigurationInvalid, nil, err
 	}
 	if ConfigurationStatus(ret) == ConfigurationInvalid {
-		return ConfigurationInvalid, nil, newError("CameraConfiguration.Validate", -22,
-			fmt.Sprintf("camera %s cannot use configuration %v", c.id, before.streams))
+		return ConfigurationInvalid, nil, errorf("CameraConfiguration.Validate", syscall.EINVAL,
+			"camera %s cannot use configuration %v", c.id, before.streams)
 	}
 	adj := cfg.diff(before)
 	if ConfigurationStatus(ret) == ConfigurationValid {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"unsafe"
 )
 
@@ -363,7 +364,7 @@ func NewControlValue(x any) (ControlValue, error) {
 	}
 	t, ok := goControlTypes[elemType]
 	if !ok {
-		return ControlValue{}, fmt.Errorf("libcamera: %T is not a control value type: %w", x, ErrInvalid)
+		return ControlValue{}, errorf("NewControlValue", syscall.EINVAL, "%T is not a control value type", x)
 	}
 	v := ControlValue{typ: t, array: array, n: uint32(n)}
 	for i := range n {
@@ -446,22 +447,22 @@ func convertFor(id *ControlID, x any) (ControlValue, error) {
 func checkShape(id *ControlID, v ControlValue) error {
 	switch {
 	case v.typ != id.Type:
-		return fmt.Errorf("libcamera: control %s takes %s values, not %s: %w", id.Name, id.Type, v.typ, ErrInvalid)
+		return errorf("ControlList.Set", syscall.EINVAL, "control %s takes %s values, not %s", id.Name, id.Type, v.typ)
 	case id.Type == ControlTypeString:
 		return nil
 	case id.IsArray && !v.array:
-		return fmt.Errorf("libcamera: control %s takes an array of %s: %w", id.Name, id.Type, ErrInvalid)
+		return errorf("ControlList.Set", syscall.EINVAL, "control %s takes an array of %s", id.Name, id.Type)
 	case id.IsArray && id.Size > 0 && int(v.n) != id.Size:
-		return fmt.Errorf("libcamera: control %s takes %d values, got %d: %w", id.Name, id.Size, v.n, ErrInvalid)
+		return errorf("ControlList.Set", syscall.EINVAL, "control %s takes %d values, got %d", id.Name, id.Size, v.n)
 	case !id.IsArray && (v.array || v.n != 1):
-		return fmt.Errorf("libcamera: control %s takes a single %s: %w", id.Name, id.Type, ErrInvalid)
+		return errorf("ControlList.Set", syscall.EINVAL, "control %s takes a single %s", id.Name, id.Type)
 	}
 	return nil
 }
 
 func coerce(id *ControlID, x any) (ControlValue, error) {
 	rv := reflect.ValueOf(x)
-	mismatch := fmt.Errorf("libcamera: control %s takes %s values, not %T: %w", id.Name, id.Type, x, ErrInvalid)
+	mismatch := errorf("ControlList.Set", syscall.EINVAL, "control %s takes %s values, not %T", id.Name, id.Type, x)
 	if !rv.IsValid() {
 		return ControlValue{}, mismatch
 	}
@@ -582,14 +583,14 @@ func (l *ControlList) Contains(name string) bool {
 // int and float64 are accepted where the number fits).
 func (l *ControlList) Set(name string, x any) error {
 	if l.ids == nil {
-		return fmt.Errorf("libcamera: control %s: list is not bound to a camera: %w", name, ErrInvalid)
+		return errorf("ControlList.Set", syscall.EINVAL, "control %s: list is not bound to a camera", name)
 	}
 	id, ok := l.ids.byName[name]
 	if !ok {
 		if _, known := LookupControl(name); known {
-			return fmt.Errorf("libcamera: control %s is not supported by this camera: %w", name, ErrInvalid)
+			return errorf("ControlList.Set", syscall.EINVAL, "control %s is not supported by this camera", name)
 		}
-		return fmt.Errorf("libcamera: no control is named %q: %w", name, ErrInvalid)
+		return errorf("ControlList.Set", syscall.EINVAL, "no control is named %q", name)
 	}
 	v, err := convertFor(id, x)
 	if err != nil {

@@ -8,7 +8,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
+
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // doorbell is the fast way to wait for a completion (see
@@ -24,7 +25,7 @@ import (
 // edge for the edge-triggered netpoller, and 2^64 rings will not come.
 type doorbell struct {
 	f    *os.File // non-blocking eventfd, in the netpoller
-	fd   uintptr  // f's descriptor, for ring; valid until close
+	fd   int      // f's descriptor, for ring; valid until close
 	conn syscall.RawConn
 	ch   <-chan *Request // the camera's completion queue
 
@@ -47,13 +48,11 @@ type doorbell struct {
 }
 
 func newDoorbell(ch <-chan *Request) (*doorbell, error) {
-	const efdCloexec, efdNonblock = syscall.O_CLOEXEC, syscall.O_NONBLOCK
-	fd, _, errno := syscall.Syscall(syscall.SYS_EVENTFD2, 0, efdCloexec|efdNonblock, 0)
-	if errno != 0 {
-		return nil, &Error{Op: "Camera.WaitRequest", Code: errno, Msg: "eventfd: " + errno.Error()}
+	fd, err := linux.NewEventfd()
+	if err != nil {
+		return nil, osError("Camera.WaitRequest", err, "eventfd")
 	}
-	b := &doorbell{f: os.NewFile(fd, "libcamera-doorbell"), fd: fd, ch: ch}
-	var err error
+	b := &doorbell{f: os.NewFile(uintptr(fd), "libcamera-doorbell"), fd: fd, ch: ch}
 	if b.conn, err = b.f.SyscallConn(); err != nil {
 		b.f.Close()
 		return nil, &Error{Op: "Camera.WaitRequest", Code: syscall.EIO, Msg: "doorbell: " + err.Error()}
@@ -65,8 +64,7 @@ func newDoorbell(ch <-chan *Request) (*doorbell, error) {
 // ring runs on libcamera's thread, in the completion callback. An eventfd
 // write never blocks (the counter would need 2^64 rings to fill).
 func (b *doorbell) ring() {
-	one := uint64(1)
-	syscall.Syscall(syscall.SYS_WRITE, b.fd, uintptr(unsafe.Pointer(&one)), 8)
+	linux.Signal(b.fd)
 }
 
 // wait returns the next request, with b.owner held. It fails with ctx's

@@ -2,12 +2,14 @@ package libcamera
 
 import (
 	"encoding/binary"
-	"errors"
+	"syscall"
 )
 
 // The flat value encoding of cshim.h: native-endian, 4-byte padded.
 
-var errTruncated = errors.New("libcamera: truncated data from the shim")
+// errTruncated is an encoding from the shim that ends early: a bug of the
+// binding, reported as an *Error like every failure.
+var errTruncated = &Error{Op: "decode", Code: syscall.EPROTO, Msg: "truncated data from the shim"}
 
 type decoder struct {
 	b   []byte

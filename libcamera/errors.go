@@ -2,6 +2,7 @@ package libcamera
 
 import (
 	"errors"
+	"fmt"
 	"syscall"
 )
 
@@ -57,6 +58,22 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
+// errorf reports a failure the Go side finds itself, with the errno the
+// shim would give for it, so that every failure is an *Error.
+func errorf(op string, code syscall.Errno, format string, args ...any) error {
+	return &Error{Op: op, Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// osError reports a failed system call as an *Error with its errno (EIO if
+// it carries none).
+func osError(op string, err error, format string, args ...any) error {
+	code := syscall.EIO
+	errors.As(err, &code)
+	return &Error{Op: op, Code: code, Msg: fmt.Sprintf(format, args...) + ": " + err.Error()}
+}
+
+// newError turns the shim's negative errno into an *Error, and success
+// (zero or more) into nil.
 func newError(op string, code int, msg string) error {
 	if code >= 0 {
 		return nil

@@ -7,6 +7,7 @@ import "C"
 import (
 	"os"
 	"strings"
+	"syscall"
 	"unsafe"
 )
 
@@ -34,10 +35,10 @@ func SetLogLevel(category string, level LogLevel) error {
 	switch level {
 	case LogDebug, LogInfo, LogWarn, LogError, LogFatal:
 	default:
-		return newError("SetLogLevel", -22, "log level "+string(level)+": want DEBUG, INFO, WARN, ERROR or FATAL")
+		return errorf("SetLogLevel", syscall.EINVAL, "log level %s: want DEBUG, INFO, WARN, ERROR or FATAL", string(level))
 	}
 	if category == "" {
-		return newError("SetLogLevel", -22, "log level: empty category")
+		return errorf("SetLogLevel", syscall.EINVAL, "log level: empty category")
 	}
 	// The variable first: libcamera reads it when its logger is created,
 	// which the call below may do, and applies it to categories created later.

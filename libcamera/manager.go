@@ -5,6 +5,7 @@ import "C"
 
 import (
 	"sync"
+	"syscall"
 )
 
 // Manager is a handle on libcamera's CameraManager, which lists the cameras.
@@ -34,7 +35,7 @@ func (m *Manager) Cameras() ([]*Camera, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.h == nil {
-		return nil, newError("Manager.Cameras", -9, "manager is closed")
+		return nil, errorf("Manager.Cameras", syscall.EBADF, "manager is closed")
 	}
 	n := int(C.picam_manager_camera_count(m.h))
 	for i := len(m.cameras); i < n; i++ {
@@ -58,7 +59,7 @@ func (m *Manager) Get(id string) (*Camera, error) {
 			return c, nil
 		}
 	}
-	return nil, newError("Manager.Get", -19, "no camera has id "+id)
+	return nil, errorf("Manager.Get", syscall.ENODEV, "no camera has id %s", id)
 }
 
 // Close stops and releases the manager's cameras, frees their requests and

@@ -147,10 +147,10 @@ func (r *Request) AddBuffer(s *Stream, b *FrameBuffer) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r.h == nil {
-		return &Error{Op: "Request.AddBuffer", Code: 9, Msg: "request is freed"}
+		return &Error{Op: "Request.AddBuffer", Code: syscall.EBADF, Msg: "request is freed"}
 	}
 	if b == nil || s == nil || b.stream != s || s.camera != c || len(b.maps) == 0 {
-		return newError("Request.AddBuffer", -22, "buffer is not a live buffer of this camera's stream")
+		return errorf("Request.AddBuffer", syscall.EINVAL, "buffer is not a live buffer of this camera's stream")
 	}
 	var e C.picam_error
 	if err := cError("Request.AddBuffer", C.picam_request_add_buffer(r.h, C.int(s.index), C.int(b.index), &e), &e); err != nil {
@@ -171,7 +171,7 @@ func (r *Request) Reuse(flag ReuseFlag) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r.h == nil {
-		return &Error{Op: "Request.Reuse", Code: 9, Msg: "request is freed"}
+		return &Error{Op: "Request.Reuse", Code: syscall.EBADF, Msg: "request is freed"}
 	}
 	var e C.picam_error
 	if err := cError("Request.Reuse", C.picam_request_reuse(r.h, C.int(flag), &e), &e); err != nil {
@@ -208,7 +208,7 @@ func (r *Request) queue() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r.h == nil {
-		return &Error{Op: "Camera.QueueRequest", Code: 9, Msg: "request is freed"}
+		return &Error{Op: "Camera.QueueRequest", Code: syscall.EBADF, Msg: "request is freed"}
 	}
 	p, n := r.encodeControls()
 	var e C.picam_error
@@ -220,7 +220,7 @@ func (r *Request) requeue() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r.h == nil {
-		return &Error{Op: "Camera.RequeueRequest", Code: 9, Msg: "request is freed"}
+		return &Error{Op: "Camera.RequeueRequest", Code: syscall.EBADF, Msg: "request is freed"}
 	}
 	p, n := r.encodeControls()
 	var e C.picam_error

@@ -123,7 +123,7 @@ static int dmaHeapBuffers(const picam_camera *c, int stream, picam_stream_buffer
 	return ret;
 }
 
-static int libcameraBuffers(picam_camera *c, int stream, picam_stream_buffers &sb, picam_error *err)
+static int libcameraBuffers(picam_camera *c, int stream, picam_stream_buffers & /* libcamera's allocator keeps the buffers */, picam_error *err)
 {
 	if (!c->allocator)
 		c->allocator = std::make_unique<FrameBufferAllocator>(c->camera);
@@ -275,18 +275,6 @@ int picam_camera_buffer_allocator(picam_camera *c, int stream)
 		if (checkStream(c, stream, nullptr) < 0)
 			return -EINVAL;
 		return c->buffers[stream].allocator;
-	});
-}
-
-int picam_camera_buffer_count(picam_camera *c, int stream)
-{
-	return picam::guarded(nullptr, "buffer count", [&]() -> int {
-		if (!c)
-			return -EINVAL;
-		std::lock_guard<std::mutex> lock(c->mu);
-		if (checkStream(c, stream, nullptr) < 0)
-			return -EINVAL;
-		return int(c->buffers[stream].buffers.size());
 	});
 }
 

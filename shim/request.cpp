@@ -205,9 +205,4 @@ int picam_request_requeue(picam_request *r, const uint8_t *controls, size_t len,
 	});
 }
 
-const picam_completion *picam_request_completion(picam_request *r)
-{
-	return r ? &r->completion : nullptr;
-}
-
 } // extern "C"

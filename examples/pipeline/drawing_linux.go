@@ -6,8 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // libcamera's virtual camera draws every frame on the CPU, in a thread of
@@ -21,8 +21,8 @@ import (
 // and measures capture once more with the drawing at normal priority.
 
 const (
-	schedOther = 0
-	schedIdle  = 5
+	schedOther = unix.SCHED_NORMAL
+	schedIdle  = unix.SCHED_IDLE
 )
 
 // drawingThreads returns the thread ids of libcamera's VirtualCamera
@@ -63,10 +63,15 @@ func setDrawingIdle(idle bool) (int, error) {
 	}
 	var errs []error
 	for _, tid := range tids {
-		var param struct{ priority int32 } // sched_param: 0 for both policies
-		_, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), uintptr(policy), uintptr(unsafe.Pointer(&param)))
-		if errno != 0 {
-			errs = append(errs, fmt.Errorf("sched_setscheduler(%d): %w", tid, errno))
+		// The thread's other attributes (its nice value) stay as they are;
+		// the priority is 0 for both policies.
+		attr, err := unix.SchedGetAttr(tid, 0)
+		if err == nil {
+			attr.Policy, attr.Priority = uint32(policy), 0
+			err = unix.SchedSetAttr(tid, attr, 0)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("sched_setattr(%d): %w", tid, err))
 		}
 	}
 	return len(tids), errors.Join(errs...)
@@ -81,10 +86,12 @@ func drawingPolicy() string {
 	}
 	seen := map[string]bool{}
 	for _, tid := range tids {
-		p, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETSCHEDULER, uintptr(tid), 0, 0)
-		switch {
-		case errno != 0:
+		attr, err := unix.SchedGetAttr(tid, 0)
+		if err != nil {
 			seen["?"] = true
+			continue
+		}
+		switch p := attr.Policy; {
 		case p == schedIdle:
 			seen["idle"] = true
 		case p == schedOther:

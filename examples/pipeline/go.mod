@@ -7,6 +7,7 @@ require (
 	github.com/picamgo/picamgo/pkg/picamcv v0.0.0
 	gocv.io/x/gocv v0.39.0
 	golang.org/x/sync v0.25.0
+	golang.org/x/sys v0.50.0
 )
 
 require github.com/mattn/go-pointer v0.0.1 // indirect

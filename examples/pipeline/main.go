@@ -242,7 +242,7 @@ func run(ctx context.Context, cfg config) error {
 
 		capture := func(ctx context.Context) error {
 			detail := []byte("captured")
-			for req, err := range cam.Frames(ctx, picam.StreamOptions{Policy: picam.Block}) {
+			for req, err := range cam.Frames(ctx, picam.FrameStreamOptions{Policy: picam.Block}) {
 				if err != nil {
 					return err
 				}

@@ -5,9 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/picamgo/picamgo/pkg/picam"
 )
@@ -24,28 +24,21 @@ type timerfd struct {
 	start int64 // CLOCK_MONOTONIC ns of the first expiry minus one period
 }
 
-const (
-	clockMonotonic = 1
-	tfdNonblock    = syscall.O_NONBLOCK
-	tfdCloexec     = syscall.O_CLOEXEC
-	tfdAbstime     = 1
-)
-
 func newTimerfd(period time.Duration) (*timerfd, error) {
-	fd, _, errno := syscall.Syscall(syscall.SYS_TIMERFD_CREATE, clockMonotonic, tfdNonblock|tfdCloexec, 0)
-	if errno != 0 {
-		return nil, fmt.Errorf("timerfd_create: %w", errno)
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("timerfd_create: %w", err)
 	}
 	start := picam.MonotonicNow()
-	spec := [2]syscall.Timespec{ // it_interval, it_value
-		syscall.NsecToTimespec(period.Nanoseconds()),
-		syscall.NsecToTimespec(start + period.Nanoseconds()),
+	spec := unix.ItimerSpec{
+		Interval: unix.NsecToTimespec(period.Nanoseconds()),
+		Value:    unix.NsecToTimespec(start + period.Nanoseconds()),
 	}
-	if _, _, errno := syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, tfdAbstime, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); errno != 0 {
-		syscall.Close(int(fd))
-		return nil, fmt.Errorf("timerfd_settime: %w", errno)
+	if err := unix.TimerfdSettime(fd, unix.TFD_TIMER_ABSTIME, &spec, nil); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("timerfd_settime: %w", err)
 	}
-	return &timerfd{f: os.NewFile(fd, "timerfd"), start: start}, nil
+	return &timerfd{f: os.NewFile(uintptr(fd), "timerfd"), start: start}, nil
 }
 
 func (t *timerfd) Close() error { return t.f.Close() }

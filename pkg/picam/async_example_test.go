@@ -65,7 +65,7 @@ func ExampleCamera_Frames() {
 
 	n := 0
 	var last uint32
-	for req, err := range cam.Frames(ctx, picam.StreamOptions{Policy: picam.DropOldest, Buffer: 2}) {
+	for req, err := range cam.Frames(ctx, picam.FrameStreamOptions{Policy: picam.DropOldest, Buffer: 2}) {
 		if err != nil {
 			log.Fatal(err)
 		}

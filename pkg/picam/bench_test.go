@@ -46,7 +46,7 @@ func BenchmarkFrames(b *testing.B) {
 	n := 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	for r, err := range c.Frames(context.Background(), StreamOptions{Policy: Block, Buffer: 2}) {
+	for r, err := range c.Frames(context.Background(), FrameStreamOptions{Policy: Block, Buffer: 2}) {
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,15 +1,14 @@
 package picam
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"time"
 
 	"github.com/picamgo/picamgo/internal/callsite"
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // cbQueue is how many frames may wait for the callback goroutine; more
@@ -137,7 +136,6 @@ func (e *engine) toCallbacks(it cbItem) bool {
 // down and closes cbq, and gives back every frame it holds.
 func (e *engine) callbacks() {
 	defer close(e.cbDone)
-	e.cbGoid.Store(goid())
 	for it := range e.cbq {
 		stopped := false
 		select {
@@ -178,6 +176,15 @@ func (e *engine) runCallback(where string, cb *callback, s *slot) {
 			c.reportPanic(&PanicError{Camera: c.id, Where: where, Sequence: s.req.Sequence(), Value: v, Stack: debug.Stack()})
 		}
 	}()
+	// Stop or Close called from cb must not wait for cb. While cb runs, its
+	// goroutine is locked to its thread, which no other goroutine then runs
+	// on: the thread's id tells them (see waitCallbacks).
+	runtime.LockOSThread()
+	e.cbThread.Store(int64(linux.Gettid()))
+	defer func() {
+		e.cbThread.Store(0)
+		runtime.UnlockOSThread()
+	}()
 	cb.fn(r)
 }
 
@@ -212,18 +219,4 @@ func (e *engine) callbacksEnded() bool {
 	default:
 		return false
 	}
-}
-
-// goid returns the calling goroutine's id, from the first line of its
-// stack ("goroutine 42 [running]:"). Stop and Close use it to tell whether
-// they run on a callback goroutine, which they must not wait for.
-func goid() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, _ := strconv.ParseUint(string(b), 10, 64)
-	return id
 }

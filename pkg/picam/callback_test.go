@@ -41,7 +41,7 @@ func TestCallbacks(t *testing.T) {
 		}
 	})
 	t.Run("pre-callback before streams", func(t *testing.T) {
-		for r, err := range c.Frames(ctx, StreamOptions{}) {
+		for r, err := range c.Frames(ctx, FrameStreamOptions{}) {
 			if err != nil {
 				t.Fatal(err)
 			}

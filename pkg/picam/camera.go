@@ -66,7 +66,7 @@ type Camera struct {
 	cfg      *Configuration // applied configuration, nil if unconfigured
 	set      *streamSet     // per configuration: streams, slots, allocator
 	eng      atomic.Pointer[engine]
-	startSet *controlSet // configuration controls, applied at each start
+	startSet *libcamera.ControlList // configuration controls, applied at each start
 
 	// rmu guards what a request's final release touches: the closed flag
 	// as recycling sees it, the configuration generation and its free list;
@@ -90,7 +90,8 @@ type Camera struct {
 
 	// Pending controls for the next queued request.
 	ctrlMu    sync.Mutex
-	pending   controlSet
+	pending   *libcamera.ControlList // nil when none
+	current   *libcamera.ControlList // every control set, for Controls
 	pendingID ControlsID
 	lastID    ControlsID
 	longest   atomic.Int64 // longest exposure/frame duration set, ns
@@ -214,6 +215,7 @@ func (c *Camera) SensorResolution() Size {
 		}
 	}
 	if cfg, err := c.lc.GenerateConfiguration(libcamera.RoleStillCapture); err == nil {
+		defer cfg.Free()
 		return cfg.At(0).Size
 	}
 	return Size{Width: 640, Height: 480}
@@ -301,14 +303,9 @@ func (c *Camera) startLocked() error {
 		}
 	}
 	list := c.lc.Controls().NewControlList()
-	if err := c.startSet.apply(list); err != nil {
-		return fmt.Errorf("picam: start %s: %w", c.id, err)
-	}
+	list.Merge(c.startSet, libcamera.MergeOverwriteExisting)
 	pending, id := c.takePending()
-	if err := pending.apply(list); err != nil {
-		c.restorePending(pending)
-		return fmt.Errorf("picam: start %s: %w", c.id, err)
-	}
+	list.Merge(pending, libcamera.MergeOverwriteExisting)
 	if err := c.lc.Start(list); err != nil {
 		c.restorePending(pending)
 		return fmt.Errorf("picam: start %s: %w", c.id, err)

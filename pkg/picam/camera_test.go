@@ -50,7 +50,7 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := c.CaptureRequest(ctxT(t)); !errors.Is(err, ErrClosed) {
 		t.Errorf("CaptureRequest after Close = %v, want ErrClosed", err)
 	}
-	if _, err := c.SetControls(Controls{FrameRate: new(30.0)}); !errors.Is(err, ErrClosed) {
+	if _, _, err := c.SetControls(Controls{FrameRate: new(30.0)}); !errors.Is(err, ErrClosed) {
 		t.Errorf("SetControls after Close = %v, want ErrClosed", err)
 	}
 	// Close released the camera: it opens again.

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"runtime"
 	"time"
 )
 
@@ -49,11 +48,12 @@ func WithControls(id ControlsID) CaptureOption {
 // frame nobody took is kept and returned at once: use [Flush] for a frame
 // from after the call.
 func (c *Camera) CaptureRequest(ctx context.Context, opts ...CaptureOption) (*CompletedRequest, error) {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return c.captureRequest(ctx, opts, pcs[:n])
+	var buf [siteDepth]uintptr
+	return c.captureRequest(ctx, opts, captureSite(ctx, &buf))
 }
 
+// captureRequest is every capture call's core: the next frame, as a
+// request captured at pcs.
 func (c *Camera) captureRequest(ctx context.Context, opts []CaptureOption, pcs []uintptr) (*CompletedRequest, error) {
 	s, err := c.wait(ctx, opts)
 	if err != nil {
@@ -134,10 +134,6 @@ func (c *Camera) DropFrames(ctx context.Context, n int) error {
 // CaptureMetadata returns the next frame's metadata (Picamera2's
 // capture_metadata).
 func (c *Camera) CaptureMetadata(ctx context.Context, opts ...CaptureOption) (Metadata, error) {
-	return c.captureMetadata(ctx, opts)
-}
-
-func (c *Camera) captureMetadata(ctx context.Context, opts []CaptureOption) (Metadata, error) {
 	s, err := c.wait(ctx, opts)
 	if err != nil {
 		return Metadata{}, err
@@ -153,15 +149,20 @@ func (c *Camera) captureMetadata(ctx context.Context, opts []CaptureOption) (Met
 // CaptureFrame returns a copy of one stream of the next frame, made on the
 // caller's goroutine (Picamera2's capture_array; the copy keeps the
 // stream's layout, see [Frame]).
-func (c *Camera) CaptureFrame(ctx context.Context, stream Stream, opts ...CaptureOption) (Frame, Metadata, error) {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return c.captureFrame(ctx, stream, opts, pcs[:n])
+func (c *Camera) CaptureFrame(ctx context.Context, stream StreamName, opts ...CaptureOption) (out Frame, md Metadata, err error) {
+	var buf [siteDepth]uintptr
+	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &buf), func(r *CompletedRequest, f Frame) error {
+		out = f.Clone()
+		var err error
+		md, err = r.Metadata()
+		return err
+	})
+	return out, md, err
 }
 
 // withFrame captures the next frame, passes it and its view of stream to
 // fn, and releases it when fn returns.
-func (c *Camera) withFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr, fn func(*CompletedRequest, Frame) error) error {
+func (c *Camera) withFrame(ctx context.Context, stream StreamName, opts []CaptureOption, pcs []uintptr, fn func(*CompletedRequest, Frame) error) error {
 	r, err := c.captureRequest(ctx, opts, pcs)
 	if err != nil {
 		return err
@@ -174,25 +175,15 @@ func (c *Camera) withFrame(ctx context.Context, stream Stream, opts []CaptureOpt
 	return fn(r, f)
 }
 
-func (c *Camera) captureFrame(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (out Frame, md Metadata, err error) {
-	md, err = c.captureFrameInto(ctx, &out, stream, opts, pcs)
-	return out, md, err
-}
-
 // CaptureFrameInto is [Camera.CaptureFrame] copying into dst, whose memory
 // it reuses as [Frame.CloneInto] does: a loop capturing into the same dst
 // copies each frame at memory speed, without new memory for every frame.
-func (c *Camera) CaptureFrameInto(ctx context.Context, dst *Frame, stream Stream, opts ...CaptureOption) (Metadata, error) {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return c.captureFrameInto(ctx, dst, stream, opts, pcs[:n])
-}
-
-func (c *Camera) captureFrameInto(ctx context.Context, dst *Frame, stream Stream, opts []CaptureOption, pcs []uintptr) (md Metadata, err error) {
+func (c *Camera) CaptureFrameInto(ctx context.Context, dst *Frame, stream StreamName, opts ...CaptureOption) (md Metadata, err error) {
 	if dst == nil {
 		return Metadata{}, fmt.Errorf("picam: capture frame from %s: nil destination: %w", c.id, ErrInvalid)
 	}
-	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
+	var buf [siteDepth]uintptr
+	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &buf), func(r *CompletedRequest, f Frame) error {
 		f.CloneInto(dst)
 		var err error
 		md, err = r.Metadata()
@@ -203,14 +194,9 @@ func (c *Camera) captureFrameInto(ctx context.Context, dst *Frame, stream Stream
 
 // CaptureBuffer returns a copy of one stream's whole buffer, planes one after
 // the other with their line padding (Picamera2's capture_buffer).
-func (c *Camera) CaptureBuffer(ctx context.Context, stream Stream, opts ...CaptureOption) ([]byte, error) {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return c.captureBuffer(ctx, stream, opts, pcs[:n])
-}
-
-func (c *Camera) captureBuffer(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (buf []byte, err error) {
-	err = c.withFrame(ctx, stream, opts, pcs, func(_ *CompletedRequest, f Frame) error {
+func (c *Camera) CaptureBuffer(ctx context.Context, stream StreamName, opts ...CaptureOption) (buf []byte, err error) {
+	var site [siteDepth]uintptr
+	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &site), func(_ *CompletedRequest, f Frame) error {
 		buf = f.AppendBytes(make([]byte, 0, f.Len()))
 		return nil
 	})
@@ -219,14 +205,9 @@ func (c *Camera) captureBuffer(ctx context.Context, stream Stream, opts []Captur
 
 // CaptureImage returns one stream of the next frame as an image that owns
 // its pixels (Picamera2's capture_image).
-func (c *Camera) CaptureImage(ctx context.Context, stream Stream, opts ...CaptureOption) (image.Image, error) {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return c.captureImage(ctx, stream, opts, pcs[:n])
-}
-
-func (c *Camera) captureImage(ctx context.Context, stream Stream, opts []CaptureOption, pcs []uintptr) (img image.Image, err error) {
-	err = c.withFrame(ctx, stream, opts, pcs, func(_ *CompletedRequest, f Frame) error {
+func (c *Camera) CaptureImage(ctx context.Context, stream StreamName, opts ...CaptureOption) (img image.Image, err error) {
+	var buf [siteDepth]uintptr
+	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &buf), func(_ *CompletedRequest, f Frame) error {
 		img, err = f.Clone().Image()
 		return err
 	})
@@ -239,14 +220,9 @@ func (c *Camera) captureImage(ctx context.Context, stream Stream, opts []Capture
 // the frame's metadata (Picamera2's capture_file). The frame is encoded
 // straight from the camera's buffer on the caller's goroutine.
 // [Camera.CaptureTo] takes an io.Writer and [FileOptions].
-func (c *Camera) CaptureFile(ctx context.Context, path string, stream Stream, opts ...CaptureOption) (Metadata, error) {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return c.captureFile(ctx, path, stream, opts, pcs[:n])
-}
-
-func (c *Camera) captureFile(ctx context.Context, path string, stream Stream, opts []CaptureOption, pcs []uintptr) (md Metadata, err error) {
-	err = c.withFrame(ctx, stream, opts, pcs, func(r *CompletedRequest, f Frame) error {
+func (c *Camera) CaptureFile(ctx context.Context, path string, stream StreamName, opts ...CaptureOption) (md Metadata, err error) {
+	var buf [siteDepth]uintptr
+	err = c.withFrame(ctx, stream, opts, captureSite(ctx, &buf), func(r *CompletedRequest, f Frame) error {
 		if err := r.Save(path, stream, 0); err != nil {
 			return err
 		}

@@ -12,11 +12,9 @@ import (
 // [CompletedRequest.Encode]). The frame is encoded straight from the
 // camera's buffer on the caller's goroutine, and given back when w has it
 // all, or failed.
-func (c *Camera) CaptureTo(ctx context.Context, w io.Writer, stream Stream, opts FileOptions, capture ...CaptureOption) (Metadata, error) {
-	return c.captureTo(ctx, w, stream, opts, capture, callers())
-}
-
-func (c *Camera) captureTo(ctx context.Context, w io.Writer, stream Stream, opts FileOptions, capture []CaptureOption, pcs []uintptr) (md Metadata, err error) {
+func (c *Camera) CaptureTo(ctx context.Context, w io.Writer, stream StreamName, opts FileOptions, capture ...CaptureOption) (md Metadata, err error) {
+	var buf [siteDepth]uintptr
+	pcs := captureSite(ctx, &buf)
 	if _, err := opts.format(""); err != nil {
 		return Metadata{}, err // before a frame is taken for nothing
 	}
@@ -34,9 +32,9 @@ func (c *Camera) captureTo(ctx context.Context, w io.Writer, stream Stream, opts
 // CaptureToAsync is [Camera.CaptureTo] as a [Job]: the frame is encoded
 // and written on the job's goroutine. Cancelling does not stop a write
 // already started; w must not be used until the job is done.
-func (c *Camera) CaptureToAsync(ctx context.Context, w io.Writer, stream Stream, opts FileOptions, capture ...CaptureOption) *Job[Metadata] {
-	pcs := callers()
-	return startJob(c, ctx, nil, func(ctx context.Context) (Metadata, error) {
-		return c.captureTo(ctx, w, stream, opts, capture, pcs)
+func (c *Camera) CaptureToAsync(ctx context.Context, w io.Writer, stream StreamName, opts FileOptions, capture ...CaptureOption) *Job[Metadata] {
+	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
+	return startJob(c, site, nil, func(ctx context.Context) (Metadata, error) {
+		return c.CaptureTo(ctx, w, stream, opts, capture...)
 	})
 }

@@ -250,7 +250,7 @@ func chaosStream(ch *chaos, rng *rand.Rand) error {
 	defer cancel()
 	policy := Policy(rng.IntN(3))
 	n := 0
-	for r, err := range ch.cam.Load().Frames(ctx, StreamOptions{Policy: policy}) {
+	for r, err := range ch.cam.Load().Frames(ctx, FrameStreamOptions{Policy: policy}) {
 		if err != nil {
 			return unexpected(err)
 		}
@@ -264,7 +264,7 @@ func chaosStream(ch *chaos, rng *rand.Rand) error {
 
 func chaosControls(ch *chaos, rng *rand.Rand) error {
 	b := rng.Float64()*2 - 1
-	_, err := ch.cam.Load().SetControls(Controls{Brightness: &b})
+	_, _, err := ch.cam.Load().SetControls(Controls{Brightness: &b})
 	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrInvalid) {
 		return nil // the virtual camera has no Brightness
 	}

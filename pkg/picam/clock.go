@@ -4,19 +4,14 @@ package picam
 // conversion to wall-clock time.
 
 import (
-	"syscall"
 	"time"
-	"unsafe"
+
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // MonotonicNow returns CLOCK_MONOTONIC in nanoseconds, the clock of
 // SensorTimestamp.
-func MonotonicNow() int64 {
-	var ts syscall.Timespec
-	const clockMonotonic = 1
-	syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockMonotonic, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
-}
+func MonotonicNow() int64 { return linux.MonotonicNow() }
 
 // MonotonicTime converts a CLOCK_MONOTONIC timestamp in nanoseconds (such as
 // a SensorTimestamp) to wall-clock time. Zero gives the zero Time.

@@ -59,7 +59,7 @@ func blockedCalls(dir string) []blockedCall {
 			return err
 		}},
 		{"Stream.Next", false, func(ctx context.Context, c *Camera, running func()) error {
-			st, err := c.Stream(ctx, StreamOptions{})
+			st, err := c.OpenFrameStream(ctx, FrameStreamOptions{})
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func blockedCalls(dir string) []blockedCall {
 			}
 		}},
 		{"Stream.C", false, func(ctx context.Context, c *Camera, running func()) error {
-			st, err := c.Stream(ctx, StreamOptions{})
+			st, err := c.OpenFrameStream(ctx, FrameStreamOptions{})
 			if err != nil {
 				return err
 			}
@@ -86,7 +86,7 @@ func blockedCalls(dir string) []blockedCall {
 			return st.Err()
 		}},
 		{"Frames", false, func(ctx context.Context, c *Camera, running func()) error {
-			for _, err := range c.Frames(ctx, StreamOptions{}) {
+			for _, err := range c.Frames(ctx, FrameStreamOptions{}) {
 				if err != nil {
 					return err
 				}

@@ -54,26 +54,28 @@ func Flip(hflip, vflip bool) Orientation {
 	return libcamera.Rotate0
 }
 
-// Stream names one of a configuration's streams.
-type Stream int
+// StreamName names one of a configuration's streams, as Picamera2's
+// name="main" argument: [Main], [Lores] or [Raw]. (A [FrameStream] is a
+// feed of frames; a [libcamera.Stream] is libcamera's own stream object.)
+type StreamName int
 
 const (
-	Main     Stream = iota // the main, full-quality stream
-	Lores                  // a second, lower-resolution stream (YUV420 by default)
-	Raw                    // the sensor's raw (Bayer) stream
-	NoStream Stream = -1   // no stream: an Adjustment of the whole configuration
+	Main     StreamName = iota // the main, full-quality stream
+	Lores                      // a second, lower-resolution stream (YUV420 by default)
+	Raw                        // the sensor's raw (Bayer) stream
+	NoStream StreamName = -1   // no stream: an Adjustment of the whole configuration
 )
 
 var streamNames = [...]string{"main", "lores", "raw"}
 
-func (s Stream) String() string {
+func (s StreamName) String() string {
 	if s >= 0 && int(s) < len(streamNames) {
 		return streamNames[s]
 	}
 	if s == NoStream {
 		return "configuration"
 	}
-	return fmt.Sprintf("Stream(%d)", int(s))
+	return fmt.Sprintf("StreamName(%d)", int(s))
 }
 
 // StreamConfig is one stream of a [Configuration].
@@ -125,6 +127,8 @@ type Configuration struct {
 	Orientation Orientation
 	// ColorSpace of the main and lores streams; nil lets libcamera choose.
 	// RGB formats get it without a YCbCr encoding, as in Picamera2.
+	// [Camera.Configuration] reports the colour space libcamera applied
+	// (each stream's own is in its StreamConfig).
 	ColorSpace *ColorSpace
 	// SensorMode picks the sensor mode; nil lets libcamera choose.
 	SensorMode *SensorMode
@@ -148,7 +152,7 @@ func (cfg Configuration) String() string {
 
 // Stream returns the named stream's configuration, or nil if the
 // configuration has no such stream.
-func (cfg *Configuration) Stream(s Stream) *StreamConfig {
+func (cfg *Configuration) Stream(s StreamName) *StreamConfig {
 	switch s {
 	case Main:
 		return &cfg.Main

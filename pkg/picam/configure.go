@@ -7,7 +7,6 @@ package picam
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/picamgo/picamgo/libcamera"
 )
@@ -39,7 +38,7 @@ func (cfg Configuration) clone() Configuration {
 }
 
 // StreamConfiguration returns one stream's applied configuration.
-func (c *Camera) StreamConfiguration(s Stream) (StreamConfig, error) {
+func (c *Camera) StreamConfiguration(s StreamName) (StreamConfig, error) {
 	cfg, err := c.Configuration()
 	if err != nil {
 		return StreamConfig{}, err
@@ -53,7 +52,8 @@ func (c *Camera) StreamConfiguration(s Stream) (StreamConfig, error) {
 
 // Configure sets the camera up for cfg; the camera must be stopped. It
 // returns what libcamera adjusted (formats and sizes the camera cannot
-// produce, buffer counts, ...), which is applied unless cfg.Strict is set,
+// produce, buffer counts, ...) and the controls it clamped to the camera's
+// limits (as [Camera.SetControls]), applied unless cfg.Strict is set,
 // in which case Configure fails with an [*AdjustedError] instead.
 // Adjustments are also logged at Info level.
 //
@@ -74,7 +74,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	if c.eng.Load() != nil {
 		return nil, fmt.Errorf("picam: configure %s: camera is started; stop it first: %w", c.id, libcamera.ErrState)
 	}
-	startSet, err := c.validate(&cfg.Controls)
+	startSet, ctrlAdj, err := c.validate(&cfg.Controls)
 	if err != nil {
 		return nil, fmt.Errorf("picam: configure %s: %w", c.id, err)
 	}
@@ -82,7 +82,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 	if err != nil {
 		return nil, err
 	}
-	asked := requested(lcfg)
+	defer lcfg.Free() // what Configure keeps of it is copied
 	status, ladj, err := lcfg.Validate()
 	if err != nil {
 		return nil, fmt.Errorf("picam: configure %s with %v: %w", c.id, cfg, err)
@@ -97,7 +97,7 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 			adj = append(adj, Adjustment{Stream: s, Field: a.Field, Requested: a.Requested, Got: a.Got})
 		}
 	}
-	adj = append(adj, quietAdjustments(asked, lcfg, order, adj)...)
+	adj = append(adj, ctrlAdj...)
 	if len(adj) > 0 {
 		if cfg.Strict {
 			return adj, &AdjustedError{Camera: c.id, Adjustments: adj}
@@ -136,55 +136,39 @@ func (c *Camera) configureLocked(cfg Configuration) ([]Adjustment, error) {
 			applied.Raw = &sc
 		}
 	}
+	applied.ColorSpace = appliedColorSpace(&applied, cfg.ColorSpace)
 	applied.BufferCount = len(set.slots)
 	applied.Orientation = lcfg.Orientation
 	c.cfg = &applied
 	c.set = set
 	c.startSet = startSet
+	c.resetControls(startSet)
 	c.noteDurations(&cfg.Controls)
 	return adj, nil
 }
 
-// askedStream is what was asked of a stream, before validation.
-type askedStream struct {
-	format PixelFormat
-	size   Size
-	bufs   uint32
-}
-
-func requested(lcfg *libcamera.CameraConfiguration) []askedStream {
-	out := make([]askedStream, lcfg.Len())
-	for i := range out {
-		sc := lcfg.At(i)
-		out[i] = askedStream{format: sc.PixelFormat, size: sc.Size, bufs: sc.BufferCount}
-	}
-	return out
-}
-
-// quietAdjustments lists what validation changed in a stream without
-// saying so: a pipeline handler may change a field and still call the
-// configuration valid (libcamera's virtual camera sets its buffer count of
-// 4 whatever was asked), so Configure compares the format, size and buffer
-// count itself. Adjustments already in known are not repeated.
-func quietAdjustments(asked []askedStream, lcfg *libcamera.CameraConfiguration, order []Stream, known []Adjustment) []Adjustment {
-	var out []Adjustment
-	for i, a := range asked {
-		if i >= lcfg.Len() || i >= len(order) {
-			break
+// appliedColorSpace is the colour space libcamera applied, for
+// Configuration.ColorSpace: that of the first Y'CbCr stream (main, then
+// lores), else main's primaries and transfer function with the encoding
+// and range asked for, which an RGB stream has none of. With none reported
+// (libcamera 0.4's virtual camera), what was asked.
+func appliedColorSpace(cfg *Configuration, asked *ColorSpace) *ColorSpace {
+	for _, s := range []*StreamConfig{&cfg.Main, cfg.Lores} {
+		if s != nil && s.ColorSpace != nil && !isRGB(s.Format) {
+			return new(*s.ColorSpace)
 		}
-		got := lcfg.At(i)
-		add := func(field string, from, to any) {
-			req, res := fmt.Sprint(from), fmt.Sprint(to)
-			if req == res || slices.ContainsFunc(known, func(k Adjustment) bool { return k.Stream == order[i] && k.Field == field }) {
-				return
-			}
-			out = append(out, Adjustment{Stream: order[i], Field: field, Requested: req, Got: res})
-		}
-		add("PixelFormat", a.format, got.PixelFormat)
-		add("Size", a.size, got.Size)
-		add("BufferCount", a.bufs, got.BufferCount)
 	}
-	return out
+	if cfg.Main.ColorSpace != nil {
+		cs := *cfg.Main.ColorSpace
+		if asked != nil {
+			cs.YcbcrEncoding, cs.Range = asked.YcbcrEncoding, asked.Range
+		}
+		return &cs
+	}
+	if asked != nil {
+		return new(*asked)
+	}
+	return nil
 }
 
 // dropSet frees the current configuration's requests and buffers. With mu
@@ -224,14 +208,14 @@ func (c *Camera) dropSet() {
 
 // buildConfig turns cfg into libcamera's configuration; order lists the
 // stream of each libcamera stream index.
-func (c *Camera) buildConfig(cfg *Configuration) (*libcamera.CameraConfiguration, []Stream, error) {
+func (c *Camera) buildConfig(cfg *Configuration) (*libcamera.CameraConfiguration, []StreamName, error) {
 	if cfg.Main.Size.IsNull() {
 		cfg.Main.Size = Size{Width: 640, Height: 480}
 	}
 	if !cfg.Main.Format.IsValid() {
 		cfg.Main.Format = FormatXBGR8888
 	}
-	order := []Stream{Main}
+	order := []StreamName{Main}
 	roles := []libcamera.StreamRole{libcamera.RoleViewfinder}
 	if cfg.Lores != nil {
 		if cfg.Lores.Size.IsNull() {

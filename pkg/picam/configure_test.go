@@ -84,7 +84,7 @@ func TestConfigureAdjusted(t *testing.T) {
 	}
 }
 
-func hasAdjustment(adj []Adjustment, s Stream, field, from, to string) bool {
+func hasAdjustment(adj []Adjustment, s StreamName, field, from, to string) bool {
 	for _, a := range adj {
 		if a.Stream == s && a.Field == field && a.Requested == from && a.Got == to {
 			return true
@@ -105,7 +105,7 @@ func TestStreams(t *testing.T) {
 	}
 	r := capture(t, c)
 	defer r.Release()
-	for s, size := range map[Stream]Size{Main: {Width: 640, Height: 480}, Lores: {Width: 64, Height: 48}} {
+	for s, size := range map[StreamName]Size{Main: {Width: 640, Height: 480}, Lores: {Width: 64, Height: 48}} {
 		f, err := r.Frame(s)
 		if err != nil {
 			t.Fatal(err)
@@ -153,6 +153,23 @@ func TestOrientationSensorModeColourSpace(t *testing.T) {
 	}
 	if cs := got.Main.ColorSpace; (cs == nil || *cs != libcamera.ColorSpaceSmpte170m) && !slicesContainsField(adj, "ColorSpace") {
 		t.Errorf("colour space %v with no adjustment reported", cs)
+	}
+	// The configuration reports the colour space applied, not the one
+	// asked for (libcamera 0.7's virtual camera makes sYCC Rec709).
+	for _, asked := range []ColorSpace{libcamera.ColorSpaceSmpte170m, libcamera.ColorSpaceSycc} {
+		cfg.ColorSpace = new(asked)
+		adj, err := c.Configure(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := c.Configuration()
+		want := got.Main.ColorSpace
+		if want == nil {
+			want = &asked // none reported (libcamera 0.4)
+		}
+		if got.ColorSpace == nil || *got.ColorSpace != *want {
+			t.Errorf("asked %v: Configuration().ColorSpace = %v, main stream's %v (adjustments %v)", asked, got.ColorSpace, got.Main.ColorSpace, adj)
+		}
 	}
 	if err := c.Start(); err != nil {
 		t.Fatal(err)

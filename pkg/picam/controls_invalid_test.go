@@ -3,6 +3,7 @@ package picam
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,24 +14,29 @@ import (
 // (which has only FrameDurationLimits, 33333..66666 µs on the lines
 // camera, and FaceDetectMode): a meaningless value gets a *ControlError
 // saying why, whether or not the camera has the control; a meaningful one
-// the camera lacks says so (ErrUnsupported); one within its limits passes.
+// the camera lacks says so (ErrUnsupported); one within its limits passes;
+// one beyond them is clamped to them and reported as an Adjustment.
 func TestSetControlsInvalidValues(t *testing.T) {
 	c, _ := startCamera(t, linesID, Size{Width: 320, Height: 240}, startOpts{})
 	nan, inf := math.NaN(), math.Inf(1)
 	const (
 		unsupported = "not supported by camera"
-		outOfRange  = "out of range"
 		ok          = ""
+		clamped     = "clamped"
 	)
 	type tc struct {
 		name   string
 		ctrls  Controls
-		reason string // in the ControlError; ok for none
+		reason string // in the ControlError; ok or clamped for none
 		ctrl   string // the control the error names
+		got    string // clamped: the value applied
 	}
 	var cases []tc
 	add := func(name, ctrl, reason string, ctrls Controls) {
-		cases = append(cases, tc{name, ctrls, reason, ctrl})
+		cases = append(cases, tc{name, ctrls, reason, ctrl, ""})
+	}
+	clamp := func(name, got string, ctrls Controls) {
+		cases = append(cases, tc{name, ctrls, clamped, "FrameDurationLimits", got})
 	}
 	for _, x := range []struct {
 		v      float64
@@ -72,15 +78,19 @@ func TestSetControlsInvalidValues(t *testing.T) {
 	add("FrameRate 0", "FrameDurationLimits", "must be positive", Controls{FrameRate: new(0.0)})
 	add("FrameRate -1", "FrameDurationLimits", "must be positive", Controls{FrameRate: new(-1.0)})
 	add("FrameRate 3e6", "FrameDurationLimits", "too high", Controls{FrameRate: new(3e6)})
-	add("FrameRate 60", "FrameDurationLimits", outOfRange, Controls{FrameRate: new(60.0)})
-	add("FrameRate 10", "FrameDurationLimits", outOfRange, Controls{FrameRate: new(10.0)})
+	clamp("FrameRate 60", "[33333 33333]", Controls{FrameRate: new(60.0)})
+	clamp("FrameRate 10", "[66666 66666]", Controls{FrameRate: new(10.0)})
 	add("FrameRate 20", "", ok, Controls{FrameRate: new(20.0)})
 	fdl := func(lo, hi time.Duration) Controls { return Controls{FrameDurationLimits: &[2]time.Duration{lo, hi}} }
 	add("FrameDurationLimits negative", "FrameDurationLimits", "negative", fdl(-time.Microsecond, 40*time.Millisecond))
 	add("FrameDurationLimits min>max", "FrameDurationLimits", "minimum is above", fdl(60*time.Millisecond, 40*time.Millisecond))
-	add("FrameDurationLimits 0", "FrameDurationLimits", outOfRange, fdl(0, 0))
-	add("FrameDurationLimits 1ms", "FrameDurationLimits", outOfRange, fdl(time.Millisecond, time.Millisecond))
-	add("FrameDurationLimits 1s", "FrameDurationLimits", outOfRange, fdl(time.Second, time.Second))
+	clamp("FrameDurationLimits 0", "[33333 33333]", fdl(0, 0))
+	clamp("FrameDurationLimits 1ms", "[33333 33333]", fdl(time.Millisecond, time.Millisecond))
+	clamp("FrameDurationLimits 1s", "[66666 66666]", fdl(time.Second, time.Second))
+	clamp("FrameDurationLimits 1ms..1s", "[33333 66666]", fdl(time.Millisecond, time.Second))
+	clamp("FrameDurationLimits by name 1..40000", "[33333 40000]", *new(Controls).Set("FrameDurationLimits", []int64{1, 40000}))
+	add("FrameDurationLimits by name negative", "FrameDurationLimits", "negative", *new(Controls).Set("FrameDurationLimits", []int64{-1, 40000}))
+	add("FrameDurationLimits by name min>max", "FrameDurationLimits", "minimum is above", *new(Controls).Set("FrameDurationLimits", []int64{50000, 40000}))
 	add("FrameDurationLimits 40..50ms", "", ok, fdl(40*time.Millisecond, 50*time.Millisecond))
 	add("ScalerCrop empty", "ScalerCrop", "empty", Controls{ScalerCrop: &Rectangle{}})
 	add("ScalerCrop", "ScalerCrop", unsupported, Controls{ScalerCrop: &Rectangle{Width: 10, Height: 10}})
@@ -94,11 +104,22 @@ func TestSetControlsInvalidValues(t *testing.T) {
 	add("AeEnable", "AeEnable", unsupported, Controls{AeEnable: new(false)})
 	add("AwbEnable", "AwbEnable", unsupported, Controls{AwbEnable: new(false)})
 
+	var last ControlsID
 	for _, tc := range cases {
-		id, err := c.SetControls(tc.ctrls)
-		if tc.reason == ok {
-			if err != nil || id == 0 {
-				t.Errorf("%s: SetControls = %d, %v; want an id and no error", tc.name, id, err)
+		id, adj, err := c.SetControls(tc.ctrls)
+		last = max(last, id)
+		switch tc.reason {
+		case ok:
+			if err != nil || id == 0 || len(adj) != 0 {
+				t.Errorf("%s: SetControls = %d, %v, %v; want an id and no adjustment or error", tc.name, id, adj, err)
+			}
+			continue
+		case clamped:
+			if err != nil || id == 0 || len(adj) != 1 || adj[0].Field != tc.ctrl || adj[0].Got != tc.got || adj[0].Stream != NoStream {
+				t.Errorf("%s: SetControls = %d, %v, %v; want an id and %s clamped to %s", tc.name, id, adj, err, tc.ctrl, tc.got)
+			}
+			if v, _ := c.Controls().Get(tc.ctrl); v.String() != tc.got {
+				t.Errorf("%s: Controls() has %s = %v, want the clamped %s", tc.name, tc.ctrl, v, tc.got)
 			}
 			continue
 		}
@@ -112,7 +133,11 @@ func TestSetControlsInvalidValues(t *testing.T) {
 		}
 	}
 
-	// Configure checks a configuration's controls the same way.
+	// Configure checks a configuration's controls the same way: it
+	// refuses meaningless values, clamps the others and reports them with
+	// its other adjustments, which Strict refuses. (A frame with the last
+	// controls first, so that none are left pending over the configuration's.)
+	capture(t, c, WithControls(last)).Release()
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -121,5 +146,29 @@ func TestSetControlsInvalidValues(t *testing.T) {
 	var ce *ControlError
 	if _, err := c.Configure(cfg); !errors.As(err, &ce) || ce.Reason != "not a number" {
 		t.Errorf("Configure with FrameRate NaN = %v, want a *ControlError", err)
+	}
+	for _, rate := range []float64{2, 25} {
+		cfg.Controls = Controls{FrameRate: new(rate)}
+		cfg.Strict = true
+		var ae *AdjustedError
+		_, err := c.Configure(cfg)
+		if named := errors.As(err, &ae) && slices.ContainsFunc(ae.Adjustments, func(a Adjustment) bool { return a.Field == "FrameDurationLimits" }); named != (rate == 2) {
+			t.Errorf("strict Configure with FrameRate %g = %v, want an *AdjustedError naming FrameDurationLimits only for 2", rate, err)
+		}
+		cfg.Strict = false
+		adj, err := c.Configure(cfg)
+		want := map[float64]string{2: "[66666 66666]", 25: "[40000 40000]"}[rate]
+		i := slices.IndexFunc(adj, func(a Adjustment) bool { return a.Field == "FrameDurationLimits" })
+		switch {
+		case err != nil:
+			t.Errorf("Configure with FrameRate %g = %v, want it clamped", rate, err)
+		case rate == 2 && (i < 0 || adj[i].Got != want):
+			t.Errorf("Configure with FrameRate 2 adjusted %v, want FrameDurationLimits clamped to %s", adj, want)
+		case rate == 25 && i >= 0:
+			t.Errorf("Configure with FrameRate 25 (within the limits) adjusted %v", adj)
+		}
+		if v, _ := c.Controls().Get("FrameDurationLimits"); v.String() != want {
+			t.Errorf("after Configure with FrameRate %g, Controls() has FrameDurationLimits %v, want %s", rate, v, want)
+		}
 	}
 }

@@ -149,7 +149,7 @@
 // or Result is the caller's to release.
 //
 // Streams. [Camera.Frames] (an iterator, releasing each frame after the
-// loop body) and [Camera.Stream] (a channel, [FrameStream]) feed every
+// loop body) and [Camera.OpenFrameStream] (a channel, [FrameStream]) feed every
 // frame to a consumer through a bounded queue, with a [Policy] for a
 // consumer that falls behind: [Block] keeps what is queued and skips new
 // frames, [DropOldest] and [Latest] keep the newest. The camera never
@@ -157,7 +157,7 @@
 // (queued plus held by its consumer), and a frame that would take the
 // camera's last buffer is kept from every stream and queued again at once
 // ([Stats.Withheld]), so the camera always has a buffer to capture into.
-// Frames a stream does not pass on are counted ([StreamStats],
+// Frames a stream does not pass on are counted ([FrameStreamStats],
 // [Stats.StreamDropped]) and show as gaps in [CompletedRequest.Sequence].
 //
 // Ordered parallel processing. [Process] runs a function on consecutive

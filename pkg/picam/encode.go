@@ -195,7 +195,7 @@ func saveFile(path string, opts FileOptions, encode func(io.Writer, FileOptions)
 // otherwise, and for a raw stream a DNG with the frame's black levels,
 // white balance and colour matrix. A zero opts.Quality takes the camera's
 // Options.JPEGQuality.
-func (r *CompletedRequest) Encode(w io.Writer, stream Stream, opts FileOptions) error {
+func (r *CompletedRequest) Encode(w io.Writer, stream StreamName, opts FileOptions) error {
 	s, err := r.live("encode")
 	if err != nil {
 		return err
@@ -225,14 +225,14 @@ func (r *CompletedRequest) Encode(w io.Writer, stream Stream, opts FileOptions) 
 // 1..100; 0 means the camera's Options.JPEGQuality or 90), PNG or DNG
 // after its extension, with EXIF in JPEG and DNG files (Picamera2's
 // request.save).
-func (r *CompletedRequest) Save(path string, stream Stream, quality int) error {
+func (r *CompletedRequest) Save(path string, stream StreamName, quality int) error {
 	return r.SaveWith(path, stream, FileOptions{Quality: quality})
 }
 
 // SaveWith writes one stream of the frame to a file as
 // [CompletedRequest.Encode] does; an empty opts.Format is taken from the
 // path's extension.
-func (r *CompletedRequest) SaveWith(path string, stream Stream, opts FileOptions) error {
+func (r *CompletedRequest) SaveWith(path string, stream StreamName, opts FileOptions) error {
 	if _, err := r.live("save"); err != nil {
 		return err
 	}

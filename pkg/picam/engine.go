@@ -51,11 +51,11 @@ type engine struct {
 	// hands frames back on ready once the pre-callback ran.
 	cbq   chan cbItem
 	ready chan *slot
-	// cbDone is closed when the callback goroutine ends; cbGoid is its
-	// goroutine id, so that Stop called from a callback does not wait for
-	// itself.
-	cbDone chan struct{}
-	cbGoid atomic.Uint64
+	// cbDone is closed when the callback goroutine ends. cbThread is the
+	// id of the OS thread a running callback holds (0 between callbacks),
+	// so that Stop called from a callback does not wait for itself.
+	cbDone   chan struct{}
+	cbThread atomic.Int64
 	// running is the callback running on the callback goroutine (its cb
 	// is nil between callbacks); kept in place, without an allocation per
 	// frame.
@@ -365,10 +365,7 @@ func (e *engine) paced() {
 func (e *engine) queue(s *slot) {
 	c := e.c
 	pending, id := c.takePending()
-	ctrls := s.req.Controls()
-	if err := pending.apply(ctrls); err != nil {
-		c.log.Error("picam: controls", "camera", c.id, "error", err)
-	}
+	s.req.Controls().Merge(pending, libcamera.MergeOverwriteExisting)
 	if id > e.ctrlID {
 		e.ctrlID = id
 	}
@@ -376,7 +373,7 @@ func (e *engine) queue(s *slot) {
 	if err := e.lc.RequeueRequest(s.req); err != nil {
 		c.log.Error("picam: queue request", "camera", c.id, "error", err)
 		e.failed = append(e.failed, s)
-		ctrls.Clear()
+		s.req.Controls().Clear()
 		c.restorePending(pending) // not applied: keep them for the next request
 		return
 	}

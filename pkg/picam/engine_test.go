@@ -53,7 +53,7 @@ func TestMaxFrameRateSchedule(t *testing.T) {
 		ts  int64
 	}
 	var got []frame
-	for r, err := range c.Frames(ctx, StreamOptions{Policy: Block}) {
+	for r, err := range c.Frames(ctx, FrameStreamOptions{Policy: Block}) {
 		if err != nil {
 			t.Fatal(err)
 		}

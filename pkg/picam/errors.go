@@ -46,10 +46,13 @@ var (
 	ErrUnsupported = errors.New("picam: not supported")
 )
 
-// Adjustment is one change libcamera made to a requested configuration.
+// Adjustment is one change libcamera made to a requested configuration, or
+// a control value clamped to the camera's limits (Field is then the
+// control's libcamera name, Requested and Got in libcamera's units, µs for
+// durations).
 type Adjustment struct {
-	Stream    Stream // the stream changed, or NoStream for the whole configuration
-	Field     string // "PixelFormat", "Size", "BufferCount", "ColorSpace", "Orientation", ...
+	Stream    StreamName // the stream changed, or NoStream for the whole configuration and controls
+	Field     string     // "PixelFormat", "Size", "BufferCount", "ColorSpace", "Orientation", "FrameDurationLimits", ...
 	Requested string
 	Got       string
 }

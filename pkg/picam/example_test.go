@@ -116,7 +116,7 @@ func ExampleCamera_SetControls() {
 	if err := cam.Start(); err != nil {
 		log.Fatal(err)
 	}
-	id, err := cam.SetControls(picam.Controls{FrameRate: new(20.0)})
+	id, _, err := cam.SetControls(picam.Controls{FrameRate: new(20.0)})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -128,11 +128,14 @@ func ExampleCamera_SetControls() {
 	fmt.Println("controls first rode on frame", req.Sequence())
 	req.Release()
 
-	// Values the camera does not accept are refused, naming its limits.
-	_, err = cam.SetControls(picam.Controls{FrameRate: new(120.0)})
+	// A rate beyond the camera's limits is clamped to them, and said so;
+	// a control the camera lacks is refused.
+	_, adjusted, err := cam.SetControls(picam.Controls{FrameRate: new(120.0)})
+	fmt.Println(adjusted, err)
+	_, _, err = cam.SetControls(picam.Controls{ExposureTime: new(10 * time.Millisecond)})
 	fmt.Println(err)
-	_, err = cam.SetControls(picam.Controls{ExposureTime: new(10 * time.Millisecond)})
-	fmt.Println(err)
+	// What the program has set, as Picamera2's picam2.controls.
+	fmt.Println(cam.Controls())
 }
 
 // Picamera2's capture_request(flush=True): a frame that started after the call.
@@ -291,7 +294,7 @@ func ExampleControls_syncMode() {
 	if err := cam.Start(); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := cam.SetControls(picam.Controls{SyncMode: new(picam.SyncModeServer)}); err != nil {
+	if _, _, err := cam.SetControls(picam.Controls{SyncMode: new(picam.SyncModeServer)}); err != nil {
 		log.Fatal(err)
 	}
 	ctx := context.Background()

@@ -151,7 +151,7 @@ func faultStreamExpiringContext(t *testing.T) {
 	for i := range n {
 		// From already expired to expiring while Stream runs.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%50)*time.Microsecond)
-		if st, err := c.Stream(ctx, StreamOptions{}); err == nil {
+		if st, err := c.OpenFrameStream(ctx, FrameStreamOptions{}); err == nil {
 			opened++
 			st.Close()
 		} else if !errors.Is(err, context.DeadlineExceeded) {
@@ -236,7 +236,7 @@ func faultInvalidControls(t *testing.T) {
 		{"ByName FrameDurationLimits NaN", Controls{ByName: map[string]any{"FrameDurationLimits": []float64{nan, nan}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := c.SetControls(tc.ctrl)
+			id, _, err := c.SetControls(tc.ctrl)
 			var ce *ControlError
 			if !errors.As(err, &ce) {
 				t.Errorf("SetControls(%s) = %d, %v; want a *ControlError", tc.name, id, err)
@@ -337,9 +337,9 @@ func faultCancelledContexts(t *testing.T) {
 	_, err = c.CaptureImage(ctx, Main)
 	check("CaptureImage", err)
 	check("DropFrames", c.DropFrames(ctx, 3))
-	_, err = c.Stream(ctx, StreamOptions{})
+	_, err = c.OpenFrameStream(ctx, FrameStreamOptions{})
 	check("Stream", err)
-	for r, err := range c.Frames(ctx, StreamOptions{}) {
+	for r, err := range c.Frames(ctx, FrameStreamOptions{}) {
 		check("Frames", err)
 		if r != nil {
 			r.Release()
@@ -477,7 +477,7 @@ func faultUseAfterClose(t *testing.T) {
 	check("Start", c.Start())
 	_, err = c.CaptureRequest(ctx)
 	check("CaptureRequest", err)
-	_, err = c.Stream(ctx, StreamOptions{})
+	_, err = c.OpenFrameStream(ctx, FrameStreamOptions{})
 	check("Stream", err)
 	_, err = c.SwitchMode(nv12Config(c, small))
 	check("SwitchMode", err)
@@ -506,7 +506,7 @@ func faultNotStarted(t *testing.T) {
 	if _, err := c.CaptureRequest(cancelled()); !errors.Is(err, context.Canceled) {
 		t.Errorf("CaptureRequest not started = %v, want it to wait for Start", err)
 	}
-	if _, err := c.Stream(ctx, StreamOptions{}); !errors.Is(err, ErrNotStarted) {
+	if _, err := c.OpenFrameStream(ctx, FrameStreamOptions{}); !errors.Is(err, ErrNotStarted) {
 		t.Errorf("Stream not started = %v, want ErrNotStarted", err)
 	}
 	if err := c.Stop(); err != nil {

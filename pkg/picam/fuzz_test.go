@@ -108,7 +108,8 @@ func FuzzControls(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, x float64, n int64, b bool) {
 		var ctrls Controls
 		// valid is false for values no camera can take: not a number,
-		// infinite, or a rate or duration of zero or less.
+		// infinite, a rate of zero or less, or a negative duration. Values
+		// beyond the camera's limits are clamped, not refused.
 		valid := !math.IsNaN(x) && !math.IsInf(x, 0)
 		switch which % 9 {
 		case 0:
@@ -130,13 +131,13 @@ func FuzzControls(f *testing.F) {
 			valid = true
 		case 6:
 			ctrls.ByName = map[string]any{"FrameDurationLimits": []int64{n, n}}
-			valid = n > 0
+			valid = n >= 0 // zero asks for the sensor mode's default
 		case 7:
 			ctrls.ByName = map[string]any{"FrameDurationLimits": x}
 		case 8:
 			ctrls.ColourGains = &[2]float64{x, float64(n)}
 		}
-		id, err := c.SetControls(ctrls)
+		id, _, err := c.SetControls(ctrls)
 		if err != nil {
 			var ce *ControlError
 			if !errors.As(err, &ce) && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrUnsupported) {

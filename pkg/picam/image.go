@@ -50,7 +50,7 @@ import (
 // Y'CbCr as JFIF, right only for sYCC frames and frames without a
 // ColorSpace. pkg/picamcv honours the ColorSpace too.
 type Frame struct {
-	Stream Stream
+	Stream StreamName
 	Format PixelFormat
 	Size   Size
 	Stride int
@@ -494,7 +494,7 @@ func isBayer(s string) bool {
 
 // Image returns a zero-copy view of one stream (see [Frame.Image]),
 // showing this frame until Release.
-func (r *CompletedRequest) Image(stream Stream) (image.Image, error) {
+func (r *CompletedRequest) Image(stream StreamName) (image.Image, error) {
 	f, err := r.Frame(stream)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ func TestBadInputRefused(t *testing.T) {
 	c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 	ctx := ctxT(t)
 
-	if _, err := c.Stream(ctx, StreamOptions{Policy: Policy(99)}); !errors.Is(err, ErrInvalid) {
+	if _, err := c.OpenFrameStream(ctx, FrameStreamOptions{Policy: Policy(99)}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Stream with policy 99 = %v, want ErrInvalid", err)
 	}
 	still := nv12Config(c, Size{Width: 1920, Height: 1080})
@@ -58,23 +58,28 @@ func TestBadInputRefused(t *testing.T) {
 	capture(t, c).Release()
 }
 
-// NaN passes every comparison, so the limits check names it.
-func TestCheckLimitsNaN(t *testing.T) {
-	val := func(x float32) libcamera.ControlValue {
+// NaN passes every comparison, so the limits check names it; a number
+// beyond the limits is clamped to them, in the value's own type.
+func TestLimitNaNAndClamp(t *testing.T) {
+	val := func(x any) libcamera.ControlValue {
 		v, err := libcamera.NewControlValue(x)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return v
 	}
-	info := &libcamera.ControlInfo{Min: val(1), Max: val(16)}
-	if got := checkLimits(info, val(float32(math.NaN()))); got != "not a number" {
-		t.Errorf("checkLimits(NaN) = %q", got)
+	info := &libcamera.ControlInfo{Min: val(float32(1)), Max: val(float32(16))}
+	if _, reason := limit(info, val(float32(math.NaN()))); reason != "not a number" {
+		t.Errorf("limit(NaN) = %q", reason)
 	}
-	if got := checkLimits(info, val(2)); got != "" {
-		t.Errorf("checkLimits(2) in [1, 16] = %q", got)
+	for _, tc := range []struct{ in, want float32 }{{2, 2}, {17, 16}, {-3, 1}} {
+		if got, reason := limit(info, val(tc.in)); reason != "" || !got.Equal(val(tc.want)) {
+			t.Errorf("limit(%v) in [1, 16] = %v, %q; want %v", tc.in, got, reason, tc.want)
+		}
 	}
-	if got := checkLimits(info, val(17)); got == "" {
-		t.Error("checkLimits(17) in [1, 16] passed")
+	// Array limits per element; elements within them stay as they were.
+	fdl := &libcamera.ControlInfo{Min: val(int64(33333)), Max: val(int64(66666))}
+	if got, _ := limit(fdl, val([]int64{1000, 40000})); !got.Equal(val([]int64{33333, 40000})) {
+		t.Errorf("limit([1000 40000]) = %v", got)
 	}
 }

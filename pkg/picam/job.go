@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"image"
-	"runtime"
 	"sync"
 )
 
@@ -176,60 +175,53 @@ type CapturedFrame struct {
 // CaptureRequestAsync is [Camera.CaptureRequest] as a [Job]. The request
 // is the caller's once Wait or Result returned it: release it.
 func (c *Camera) CaptureRequestAsync(ctx context.Context, opts ...CaptureOption) *Job[*CompletedRequest] {
-	pcs := callers()
-	return startJob(c, ctx, releaseRequest, func(ctx context.Context) (*CompletedRequest, error) {
-		return c.captureRequest(ctx, opts, pcs)
+	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
+	return startJob(c, site, releaseRequest, func(ctx context.Context) (*CompletedRequest, error) {
+		return c.CaptureRequest(ctx, opts...)
 	})
 }
 
 // CaptureFrameAsync is [Camera.CaptureFrame] as a [Job]; the copy is made
 // on the job's goroutine, never on the capture engine's.
-func (c *Camera) CaptureFrameAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[CapturedFrame] {
-	pcs := callers()
-	return startJob(c, ctx, nil, func(ctx context.Context) (CapturedFrame, error) {
-		f, md, err := c.captureFrame(ctx, stream, opts, pcs)
+func (c *Camera) CaptureFrameAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[CapturedFrame] {
+	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
+	return startJob(c, site, nil, func(ctx context.Context) (CapturedFrame, error) {
+		f, md, err := c.CaptureFrame(ctx, stream, opts...)
 		return CapturedFrame{Frame: f, Metadata: md}, err
 	})
 }
 
 // CaptureBufferAsync is [Camera.CaptureBuffer] as a [Job], copying on the
 // job's goroutine.
-func (c *Camera) CaptureBufferAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[[]byte] {
-	pcs := callers()
-	return startJob(c, ctx, nil, func(ctx context.Context) ([]byte, error) {
-		return c.captureBuffer(ctx, stream, opts, pcs)
+func (c *Camera) CaptureBufferAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[[]byte] {
+	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
+	return startJob(c, site, nil, func(ctx context.Context) ([]byte, error) {
+		return c.CaptureBuffer(ctx, stream, opts...)
 	})
 }
 
 // CaptureImageAsync is [Camera.CaptureImage] as a [Job], copying on the
 // job's goroutine.
-func (c *Camera) CaptureImageAsync(ctx context.Context, stream Stream, opts ...CaptureOption) *Job[image.Image] {
-	pcs := callers()
-	return startJob(c, ctx, nil, func(ctx context.Context) (image.Image, error) {
-		return c.captureImage(ctx, stream, opts, pcs)
+func (c *Camera) CaptureImageAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[image.Image] {
+	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
+	return startJob(c, site, nil, func(ctx context.Context) (image.Image, error) {
+		return c.CaptureImage(ctx, stream, opts...)
 	})
 }
 
 // CaptureMetadataAsync is [Camera.CaptureMetadata] as a [Job].
 func (c *Camera) CaptureMetadataAsync(ctx context.Context, opts ...CaptureOption) *Job[Metadata] {
 	return startJob(c, ctx, nil, func(ctx context.Context) (Metadata, error) {
-		return c.captureMetadata(ctx, opts)
+		return c.CaptureMetadata(ctx, opts...)
 	})
 }
 
 // CaptureFileAsync is [Camera.CaptureFile] as a [Job]: the frame is
 // encoded and written on the job's goroutine. Cancelling does not stop a
 // write already started.
-func (c *Camera) CaptureFileAsync(ctx context.Context, path string, stream Stream, opts ...CaptureOption) *Job[Metadata] {
-	pcs := callers()
-	return startJob(c, ctx, nil, func(ctx context.Context) (Metadata, error) {
-		return c.captureFile(ctx, path, stream, opts, pcs)
+func (c *Camera) CaptureFileAsync(ctx context.Context, path string, stream StreamName, opts ...CaptureOption) *Job[Metadata] {
+	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
+	return startJob(c, site, nil, func(ctx context.Context) (Metadata, error) {
+		return c.CaptureFile(ctx, path, stream, opts...)
 	})
-}
-
-// callers records the call site of an exported function's caller, for
-// leak reports.
-func callers() []uintptr {
-	pcs := make([]uintptr, 16)
-	return pcs[:runtime.Callers(3, pcs)]
 }

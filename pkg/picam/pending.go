@@ -7,6 +7,8 @@ package picam
 
 import (
 	"time"
+
+	"github.com/picamgo/picamgo/libcamera"
 )
 
 // ControlsID identifies one [Camera.SetControls] call. IDs increase.
@@ -19,24 +21,63 @@ type ControlsID uint64
 // [WithControls]. libcamera applies controls as fast as the sensor allows,
 // which is often a few frames later: check the frame's metadata
 // (ExposureTime, AnalogueGain, ...) to see the values in force.
-func (c *Camera) SetControls(ctrls Controls) (ControlsID, error) {
+//
+// Numbers beyond the camera's limits are clamped to them, as libcamera
+// does and Picamera2 programs expect, and returned as adjustments (also
+// logged at Info level); values that mean nothing (see [Controls]), of the
+// wrong type, or that the camera lacks are refused with a [*ControlError].
+func (c *Camera) SetControls(ctrls Controls) (ControlsID, []Adjustment, error) {
 	if c.isClosed() {
-		return 0, c.errClosed("set controls of")
+		return 0, nil, c.errClosed("set controls of")
 	}
-	set, err := c.validate(&ctrls)
+	list, adj, err := c.validate(&ctrls)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	if set.empty() {
-		return 0, nil
+	if list == nil {
+		return 0, nil, nil
+	}
+	if len(adj) > 0 {
+		c.log.Info("picam: controls clamped to the camera's limits", "camera", c.id, "adjustments", adj)
 	}
 	c.noteDurations(&ctrls)
 	c.ctrlMu.Lock()
 	defer c.ctrlMu.Unlock()
-	c.pending.merge(set)
+	if c.pending == nil {
+		c.pending = list
+	} else {
+		c.pending.Merge(list, libcamera.MergeOverwriteExisting)
+	}
+	if c.current == nil {
+		c.current = c.lc.Controls().NewControlList()
+	}
+	c.current.Merge(list, libcamera.MergeOverwriteExisting)
 	c.lastID++
 	c.pendingID = c.lastID
-	return c.pendingID, nil
+	return c.pendingID, adj, nil
+}
+
+// Controls returns the value of every control the program has set, as
+// Picamera2's picam2.controls: the configuration's controls, then each
+// SetControls since, as clamped to the camera's limits. A new Configure
+// starts again from its controls.
+func (c *Camera) Controls() *ControlList {
+	c.ctrlMu.Lock()
+	defer c.ctrlMu.Unlock()
+	if c.current == nil {
+		return c.lc.Controls().NewControlList()
+	}
+	return c.current.Clone()
+}
+
+// resetControls makes the configuration's controls, under those still
+// pending, the values in force: Configure starts afresh, as Picamera2's.
+func (c *Camera) resetControls(start *libcamera.ControlList) {
+	c.ctrlMu.Lock()
+	defer c.ctrlMu.Unlock()
+	c.current = c.lc.Controls().NewControlList()
+	c.current.Merge(start, libcamera.MergeOverwriteExisting)
+	c.current.Merge(c.pending, libcamera.MergeOverwriteExisting)
 }
 
 // noteDurations remembers the longest exposure or frame duration asked for,
@@ -62,28 +103,26 @@ func (c *Camera) noteDurations(ctrls *Controls) {
 	}
 }
 
-// takePending returns the pending controls and the newest id, emptying them.
-func (c *Camera) takePending() (*controlSet, ControlsID) {
+// takePending returns the pending controls (nil if none) and the newest
+// id, emptying them.
+func (c *Camera) takePending() (*libcamera.ControlList, ControlsID) {
 	c.ctrlMu.Lock()
 	defer c.ctrlMu.Unlock()
-	if c.pending.empty() {
-		return nil, c.pendingID
-	}
 	p := c.pending
-	c.pending = controlSet{}
-	return &p, c.pendingID
+	c.pending = nil
+	return p, c.pendingID
 }
 
 // restorePending puts back controls that could not be applied, under any
 // set since.
-func (c *Camera) restorePending(p *controlSet) {
-	if p.empty() {
+func (c *Camera) restorePending(p *libcamera.ControlList) {
+	if p == nil {
 		return
 	}
 	c.ctrlMu.Lock()
 	defer c.ctrlMu.Unlock()
-	p.merge(&c.pending)
-	c.pending = *p
+	p.Merge(c.pending, libcamera.MergeOverwriteExisting)
+	c.pending = p
 }
 
 func (c *Camera) stallTimeout() time.Duration {

@@ -12,7 +12,7 @@ func TestControlsSequence(t *testing.T) {
 	for range 3 {
 		capture(t, c).Release()
 	}
-	id, err := c.SetControls(Controls{FrameRate: new(30.0)})
+	id, _, err := c.SetControls(Controls{FrameRate: new(30.0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestControlsSequence(t *testing.T) {
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	id, err = c.SetControls(Controls{FrameDurationLimits: new([2]time.Duration{33333 * time.Microsecond, 33333 * time.Microsecond})})
+	id, _, err = c.SetControls(Controls{FrameDurationLimits: new([2]time.Duration{33333 * time.Microsecond, 33333 * time.Microsecond})})
 	if err != nil {
 		t.Fatal(err)
 	}

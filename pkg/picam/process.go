@@ -56,13 +56,12 @@ type Result[R any] struct {
 // tasks made when it starts, so that a frame costs no allocation: taking a
 // free task is what bounds the frames in flight.
 func Process[R any](ctx context.Context, c *Camera, opts ProcessOptions, fn func(context.Context, *CompletedRequest) (R, error)) iter.Seq2[Result[R], error] {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
+	site := callerSite(new([siteDepth]uintptr))
 	return func(yield func(Result[R], error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		inFlight := processInFlight(c, opts)
-		st, err := c.stream(ctx, StreamOptions{Policy: Block, Buffer: 1, Hold: inFlight}, pcs[:n])
+		st, err := c.OpenFrameStream(withSite(ctx, site), FrameStreamOptions{Policy: Block, Buffer: 1, Hold: inFlight})
 		if err != nil {
 			yield(Result[R]{}, err)
 			return

@@ -25,14 +25,14 @@ func TestStreamExpiringContextRace(t *testing.T) {
 	var opened, ended int
 	for i := range 300 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%20)*time.Microsecond)
-		st, err := c.Stream(ctx, StreamOptions{})
+		st, err := c.OpenFrameStream(ctx, FrameStreamOptions{})
 		if err == nil {
 			opened++
 			st.Close()
 		} else if ctx.Err() == nil {
 			t.Fatalf("Stream: %v with its context still live", err)
 		}
-		for _, err := range c.Frames(ctx, StreamOptions{}) {
+		for _, err := range c.Frames(ctx, FrameStreamOptions{}) {
 			if err != nil {
 				ended++
 			}

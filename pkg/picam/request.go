@@ -38,7 +38,7 @@ type handle struct {
 	s        *slot
 	released atomic.Bool
 	npc      int
-	pcs      [16]uintptr
+	pcs      [siteDepth]uintptr
 	label    string       // where the frame went, if not captured by a call (a callback)
 	stream   *FrameStream // the stream that handed this handle out, if any
 	// colorSpaces is this handle's copy of its set's (see Frame).
@@ -174,9 +174,8 @@ func (r *CompletedRequest) Acquire() *CompletedRequest {
 		return &CompletedRequest{h: h}
 	}
 	s.ref()
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return newCompleted(s, nil, "", pcs[:n])
+	var buf [siteDepth]uintptr
+	return newCompleted(s, nil, "", callerSite(&buf))
 }
 
 // Released reports whether this handle was released.
@@ -230,7 +229,7 @@ func (r *CompletedRequest) Metadata() (Metadata, error) {
 // view shows this frame only until every holder released it (see
 // [Frame] for what a view read later shows). Use [Frame.Clone] to keep it
 // longer.
-func (r *CompletedRequest) Frame(stream Stream) (Frame, error) {
+func (r *CompletedRequest) Frame(stream StreamName) (Frame, error) {
 	s, err := r.live("frame")
 	if err != nil {
 		return Frame{}, err

@@ -17,7 +17,7 @@ func TestRaspberryPiTypedControls(t *testing.T) {
 		SyncMode: new(SyncModeServer)}
 	if _, declared := libcamera.LookupControl("rpi::SyncMode"); !declared {
 		cam, _ := openCamera(t, "")
-		_, err := cam.SetControls(fields)
+		_, _, err := cam.SetControls(fields)
 		var ce *ControlError
 		if !errors.As(err, &ce) || ce.Name != "ScalerCrops" || ce.Reason != "no control has this name" {
 			t.Fatalf("SetControls(rpi controls) on libcamera %s = %v, want a ControlError for ScalerCrops", libcamera.Version(), err)
@@ -52,7 +52,7 @@ func TestRaspberryPiTypedControls(t *testing.T) {
 	// The virtual camera has none of them: a clear error, not a libcamera abort.
 	cam, _ := openCamera(t, "")
 	var ce *ControlError
-	if _, err := cam.SetControls(fields); !errors.As(err, &ce) || ce.Name != "ScalerCrops" {
+	if _, _, err := cam.SetControls(fields); !errors.As(err, &ce) || ce.Name != "ScalerCrops" {
 		t.Fatalf("SetControls(rpi controls) on the virtual camera = %v, want a ControlError for ScalerCrops", err)
 	}
 }

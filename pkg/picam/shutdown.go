@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/picamgo/picamgo/internal/linux"
 )
 
 // DefaultShutdownTimeout is how long [Camera.Close], [Camera.Stop] and
@@ -114,10 +116,10 @@ func (c *Camera) waitCallbacks(ctx context.Context, stopped []*engine) error {
 	if len(stopped) == 0 {
 		return nil
 	}
-	me := goid()
+	me := int64(linux.Gettid())
 	for _, e := range stopped {
-		if e.cbGoid.Load() == me {
-			continue
+		if e.cbThread.Load() == me {
+			continue // called from e's running callback, which holds this thread
 		}
 		select {
 		case <-e.cbDone:

@@ -19,9 +19,9 @@ import (
 type streamSet struct {
 	c       *Camera
 	gen     uint64
-	order   []Stream
-	streams [3]*libcamera.Stream // by Stream
-	configs [3]StreamConfig      // as applied, by Stream
+	order   []StreamName
+	streams [3]*libcamera.Stream // by StreamName
+	configs [3]StreamConfig      // as applied, by StreamName
 	alloc   *libcamera.FrameBufferAllocator
 	slots   []*slot
 	// asked and applied are the configuration's orientation as asked for
@@ -65,7 +65,7 @@ type slot struct {
 	planes [3][][]byte
 }
 
-func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []Stream) (set *streamSet, err error) {
+func (c *Camera) newStreamSet(lcfg *libcamera.CameraConfiguration, order []StreamName) (set *streamSet, err error) {
 	set = &streamSet{c: c, order: order, alloc: libcamera.NewFrameBufferAllocator(c.lc, c.opts.Allocator)}
 	lstreams := c.lc.Streams()
 	defer func() {

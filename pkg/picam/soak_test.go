@@ -75,7 +75,7 @@ func TestSoak(t *testing.T) {
 func soakRun(t *testing.T, ctx context.Context, c *Camera, n int) (got, gaps int) {
 	t.Helper()
 	var last uint32
-	for r, err := range c.Frames(ctx, StreamOptions{Policy: Block}) {
+	for r, err := range c.Frames(ctx, FrameStreamOptions{Policy: Block}) {
 		if err != nil {
 			t.Fatalf("after %d frames: %v", got, err)
 		}

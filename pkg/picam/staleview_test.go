@@ -189,7 +189,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 	})
 	t.Run("Stream", func(t *testing.T) {
 		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
-		st, err := c.Stream(ctxT(t), StreamOptions{})
+		st, err := c.OpenFrameStream(ctxT(t), FrameStreamOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +207,7 @@ func TestStaleViewAfterClose(t *testing.T) {
 		// The iterator releases each request after the loop body.
 		c, _ := startCamera(t, barsID, Size{Width: 640, Height: 480}, startOpts{})
 		var vs viewSet
-		for r, err := range c.Frames(ctxT(t), StreamOptions{}) {
+		for r, err := range c.Frames(ctxT(t), FrameStreamOptions{}) {
 			if err != nil {
 				t.Fatal(err)
 			}

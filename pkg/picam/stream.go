@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,7 +14,7 @@ import (
 // Policy says what a stream does with a frame when its consumer is behind.
 // Whatever the policy, the camera itself never waits for a consumer: a
 // real sensor cannot be paused, so a frame a stream cannot take is given
-// back to the camera at once (and counted in [StreamStats.Dropped] and
+// back to the camera at once (and counted in [FrameStreamStats.Dropped] and
 // [Stats.StreamDropped]).
 type Policy int
 
@@ -43,9 +42,9 @@ func (p Policy) String() string {
 	return fmt.Sprintf("Policy(%d)", int(p))
 }
 
-// StreamOptions are how [Camera.Stream] and [Camera.Frames] feed a
+// FrameStreamOptions are how [Camera.OpenFrameStream] and [Camera.Frames] feed a
 // consumer.
-type StreamOptions struct {
+type FrameStreamOptions struct {
 	Policy Policy
 	// Buffer is how many frames may wait for the consumer; zero means 1.
 	// Latest always uses 1.
@@ -61,8 +60,8 @@ type StreamOptions struct {
 	Hold int
 }
 
-// StreamStats are a stream's counters.
-type StreamStats struct {
+// FrameStreamStats are a stream's counters.
+type FrameStreamStats struct {
 	Delivered uint64 // frames queued for the consumer
 	Dropped   uint64 // frames not passed on, or dropped from the queue, because the consumer was behind
 }
@@ -72,7 +71,7 @@ var ErrStreamClosed = errors.New("picam: stream closed")
 
 // FrameStream is a feed of every frame of a started camera to one
 // consumer, with a bounded queue and a [Policy] for when the consumer is
-// behind. Get one with [Camera.Stream]; receive from [FrameStream.C] or
+// behind. Get one with [Camera.OpenFrameStream]; receive from [FrameStream.C] or
 // call [FrameStream.Next], and release each request. Its methods may be
 // called from any goroutine.
 //
@@ -98,25 +97,21 @@ type FrameStream struct {
 	errMu     sync.Mutex
 	err       error
 	// stopCtx unregisters the context's AfterFunc; guarded by errMu, since
-	// that AfterFunc may close the stream before Stream has stored it.
+	// that AfterFunc may close the stream before OpenFrameStream has stored it.
 	stopCtx func() bool
 }
 
-// Stream starts feeding every new frame of the started camera to a
-// [FrameStream]. Cancelling ctx closes the stream. Close it when done: that
-// gives back the frames still queued.
+// OpenFrameStream starts feeding every new frame of the started camera to
+// a [FrameStream]. Cancelling ctx closes the stream. Close it when done:
+// that gives back the frames still queued.
 //
 // The frames go to every stream, capture call and job alike: a stream does
 // not take frames from others. Each stream is its own consumer; two
 // cameras have independent engines and streams, so that neither can stall
 // the other.
-func (c *Camera) Stream(ctx context.Context, opts StreamOptions) (*FrameStream, error) {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
-	return c.stream(ctx, opts, pcs[:n])
-}
-
-func (c *Camera) stream(ctx context.Context, opts StreamOptions, pcs []uintptr) (*FrameStream, error) {
+func (c *Camera) OpenFrameStream(ctx context.Context, opts FrameStreamOptions) (*FrameStream, error) {
+	var buf [siteDepth]uintptr
+	pcs := captureSite(ctx, &buf)
 	e := c.eng.Load()
 	if e == nil {
 		return nil, c.errNotRunning("stream from")
@@ -148,10 +143,10 @@ func (c *Camera) stream(ctx context.Context, opts StreamOptions, pcs []uintptr) 
 	return st, nil
 }
 
-// streamBounds applies StreamOptions' defaults: the channel's capacity and
+// streamBounds applies FrameStreamOptions' defaults: the channel's capacity and
 // the most frames the stream may hold (queued or with the consumer), at
 // most slots-1 so that the camera keeps a buffer.
-func streamBounds(opts StreamOptions, slots int) (buffer, limit int) {
+func streamBounds(opts FrameStreamOptions, slots int) (buffer, limit int) {
 	buffer, hold := max(opts.Buffer, 1), max(opts.Hold, 1)
 	if opts.Policy == Latest {
 		buffer = 1
@@ -226,8 +221,8 @@ func (st *FrameStream) close(why error) {
 }
 
 // Stats returns the stream's counters.
-func (st *FrameStream) Stats() StreamStats {
-	return StreamStats{Delivered: st.delivered.Load(), Dropped: st.dropped.Load()}
+func (st *FrameStream) Stats() FrameStreamStats {
+	return FrameStreamStats{Delivered: st.delivered.Load(), Dropped: st.dropped.Load()}
 }
 
 // Frames returns an iterator over every new frame of the started camera,
@@ -241,17 +236,16 @@ func (st *FrameStream) Stats() StreamStats {
 // request and the error (ctx's error, or one matching [ErrNotStarted],
 // [ErrClosed] or [ErrStalled]).
 //
-//	for req, err := range cam.Frames(ctx, picam.StreamOptions{Policy: picam.DropOldest}) {
+//	for req, err := range cam.Frames(ctx, picam.FrameStreamOptions{Policy: picam.DropOldest}) {
 //		if err != nil {
 //			return err
 //		}
 //		process(req)
 //	}
-func (c *Camera) Frames(ctx context.Context, opts StreamOptions) iter.Seq2[*CompletedRequest, error] {
-	var pcs [16]uintptr
-	n := runtime.Callers(2, pcs[:])
+func (c *Camera) Frames(ctx context.Context, opts FrameStreamOptions) iter.Seq2[*CompletedRequest, error] {
+	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
 	return func(yield func(*CompletedRequest, error) bool) {
-		st, err := c.stream(ctx, opts, pcs[:n])
+		st, err := c.OpenFrameStream(site, opts)
 		if err != nil {
 			yield(nil, err)
 			return

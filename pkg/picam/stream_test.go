@@ -15,7 +15,7 @@ func TestStreamBlockInOrder(t *testing.T) {
 	ctx := ctxT(t)
 	leaks := checkLeaks(t)
 	var seqs []uint32
-	for r, err := range c.Frames(ctx, StreamOptions{Policy: Block, Buffer: 2}) {
+	for r, err := range c.Frames(ctx, FrameStreamOptions{Policy: Block, Buffer: 2}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestStreamDropOldestSlowConsumer(t *testing.T) {
 	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Options: func(o *Options) { o.MaxFrameRate = 200 }, Running: true})
 	ctx := ctxT(t)
 	leaks := checkLeaks(t)
-	st, err := c.Stream(ctx, StreamOptions{Policy: DropOldest, Buffer: 2})
+	st, err := c.OpenFrameStream(ctx, FrameStreamOptions{Policy: DropOldest, Buffer: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestStreamDropOldestSlowConsumer(t *testing.T) {
 func TestStreamLatestAndHoldLimit(t *testing.T) {
 	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Running: true})
 	ctx := ctxT(t)
-	st, err := c.Stream(ctx, StreamOptions{Policy: Latest, Hold: 8})
+	st, err := c.OpenFrameStream(ctx, FrameStreamOptions{Policy: Latest, Hold: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestStreamEnds(t *testing.T) {
 	leaks := checkLeaks(t)
 	// Cancelling the context ends the stream and gives back its queue.
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := c.Stream(ctx, StreamOptions{Policy: Block, Buffer: 2})
+	st, err := c.OpenFrameStream(ctx, FrameStreamOptions{Policy: Block, Buffer: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestStreamEnds(t *testing.T) {
 	defer cancel()
 	n := 0
 	var last error
-	for r, err := range c.Frames(ctx, StreamOptions{}) {
+	for r, err := range c.Frames(ctx, FrameStreamOptions{}) {
 		if err != nil {
 			last = err
 			continue
@@ -269,7 +269,7 @@ func TestStreamEnds(t *testing.T) {
 	leaks()
 	// Stopping the camera ends its streams with ErrNotStarted; a frame the
 	// consumer holds stays valid.
-	st, err = c.Stream(context.Background(), StreamOptions{Buffer: 2})
+	st, err = c.OpenFrameStream(context.Background(), FrameStreamOptions{Buffer: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,10 +294,10 @@ func TestStreamEnds(t *testing.T) {
 	held.Release()
 	st.Close()
 	waitHeld(t, c, 0)
-	if _, err := c.Stream(context.Background(), StreamOptions{}); !errors.Is(err, ErrNotStarted) {
+	if _, err := c.OpenFrameStream(context.Background(), FrameStreamOptions{}); !errors.Is(err, ErrNotStarted) {
 		t.Errorf("Stream on a stopped camera = %v", err)
 	}
-	for _, err := range c.Frames(context.Background(), StreamOptions{}) {
+	for _, err := range c.Frames(context.Background(), FrameStreamOptions{}) {
 		if !errors.Is(err, ErrNotStarted) {
 			t.Errorf("Frames on a stopped camera = %v", err)
 		}
@@ -311,7 +311,7 @@ func TestStreamStall(t *testing.T) {
 	for range 4 {
 		held = append(held, capture(t, c))
 	}
-	st, err := c.Stream(ctx, StreamOptions{})
+	st, err := c.OpenFrameStream(ctx, FrameStreamOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func TestStreamStall(t *testing.T) {
 func TestStreamsNeverStarveTheCamera(t *testing.T) {
 	c, _ := startCamera(t, barsID, small, startOpts{NoQueue: true, Running: true})
 	ctx := ctxT(t)
-	s1, err := c.Stream(ctx, StreamOptions{Policy: Block, Buffer: 1, Hold: 2})
+	s1, err := c.OpenFrameStream(ctx, FrameStreamOptions{Policy: Block, Buffer: 1, Hold: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +359,7 @@ func TestStreamsNeverStarveTheCamera(t *testing.T) {
 			t.Fatalf("first stream holds %d after 20s, want 3", s1.held.Load())
 		}
 	}
-	s2, err := c.Stream(ctx, StreamOptions{Policy: DropOldest})
+	s2, err := c.OpenFrameStream(ctx, FrameStreamOptions{Policy: DropOldest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestTwoCameras(t *testing.T) {
 	stuck := make(chan struct{})
 	count := func(c *Camera, want int, block <-chan struct{}) (int, error) {
 		n := 0
-		for _, err := range c.Frames(ctx, StreamOptions{Policy: DropOldest}) {
+		for _, err := range c.Frames(ctx, FrameStreamOptions{Policy: DropOldest}) {
 			if err != nil {
 				return n, err
 			}

@@ -27,7 +27,7 @@ type ModeCapture struct {
 // previous mode, until released: release it. Its buffer, of cfg's mode,
 // is freed then.
 func (c *Camera) SwitchModeAndCaptureRequest(ctx context.Context, cfg Configuration, delay int) (*CompletedRequest, ModeCapture, error) {
-	pcs := callers()
+	pcs := callerSite(new([siteDepth]uintptr))
 	var kept *CompletedRequest
 	var mc ModeCapture
 	err := c.switchModeAndCapture(ctx, cfg, delay, pcs, func(r *CompletedRequest, m *ModeCapture) error {
@@ -47,7 +47,7 @@ func (c *Camera) SwitchModeAndCaptureRequest(ctx context.Context, cfg Configurat
 // SwitchModeAndCaptureFrame switches to cfg, drops delay frames, copies one
 // stream of the next frame and switches back (Picamera2's
 // switch_mode_and_capture_array). The copy is made before the switch back.
-func (c *Camera) SwitchModeAndCaptureFrame(ctx context.Context, cfg Configuration, stream Stream, delay int) (Frame, ModeCapture, error) {
+func (c *Camera) SwitchModeAndCaptureFrame(ctx context.Context, cfg Configuration, stream StreamName, delay int) (Frame, ModeCapture, error) {
 	var out Frame
 	mc, err := c.switchCapture(ctx, cfg, delay, func(r *CompletedRequest) error {
 		f, err := r.Frame(stream)
@@ -61,7 +61,7 @@ func (c *Camera) SwitchModeAndCaptureFrame(ctx context.Context, cfg Configuratio
 // the stream's whole buffer, planes one after the other with their line
 // padding (Picamera2's switch_mode_and_capture_buffer); [MakeFrame] with
 // the returned configuration's stream splits it again.
-func (c *Camera) SwitchModeAndCaptureBuffer(ctx context.Context, cfg Configuration, stream Stream, delay int) ([]byte, ModeCapture, error) {
+func (c *Camera) SwitchModeAndCaptureBuffer(ctx context.Context, cfg Configuration, stream StreamName, delay int) ([]byte, ModeCapture, error) {
 	var out []byte
 	mc, err := c.switchCapture(ctx, cfg, delay, func(r *CompletedRequest) error {
 		f, err := r.Frame(stream)
@@ -73,7 +73,7 @@ func (c *Camera) SwitchModeAndCaptureBuffer(ctx context.Context, cfg Configurati
 
 // SwitchModeAndCaptureImage is [Camera.SwitchModeAndCaptureFrame] giving an
 // image that owns its pixels (Picamera2's switch_mode_and_capture_image).
-func (c *Camera) SwitchModeAndCaptureImage(ctx context.Context, cfg Configuration, stream Stream, delay int) (image.Image, ModeCapture, error) {
+func (c *Camera) SwitchModeAndCaptureImage(ctx context.Context, cfg Configuration, stream StreamName, delay int) (image.Image, ModeCapture, error) {
 	var out image.Image
 	mc, err := c.switchCapture(ctx, cfg, delay, func(r *CompletedRequest) error {
 		f, err := r.Frame(stream)
@@ -95,7 +95,7 @@ func (c *Camera) SwitchModeAndCaptureMetadata(ctx context.Context, cfg Configura
 
 func (c *Camera) switchCapture(ctx context.Context, cfg Configuration, delay int, fn func(*CompletedRequest) error) (ModeCapture, error) {
 	var mc ModeCapture
-	err := c.switchModeAndCapture(ctx, cfg, delay, callers(), func(r *CompletedRequest, m *ModeCapture) error {
+	err := c.switchModeAndCapture(ctx, cfg, delay, callerSite(new([siteDepth]uintptr)), func(r *CompletedRequest, m *ModeCapture) error {
 		mc = *m
 		return fn(r)
 	})
@@ -133,7 +133,7 @@ type StartCaptureOptions struct {
 	// Delay is the time between two files.
 	Delay time.Duration
 	// Stream is the stream written (Main by default).
-	Stream Stream
+	Stream StreamName
 	// File says how each file is written; an empty Format is taken from
 	// the file name's extension.
 	File FileOptions
@@ -197,7 +197,7 @@ func (c *Camera) startAndCapture(ctx context.Context, n int, opts StartCaptureOp
 			err = serr
 		}
 	}()
-	pcs := callers()
+	pcs := callerSite(new([siteDepth]uintptr))
 	for i := range n {
 		wait := opts.Delay
 		if i == 0 {

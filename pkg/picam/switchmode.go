@@ -112,7 +112,7 @@ func (c *Camera) SwitchModeAndCapture(ctx context.Context, cfg Configuration, de
 	if fn == nil {
 		return fmt.Errorf("picam: switch mode of %s: nil function: %w", c.id, ErrInvalid)
 	}
-	return c.switchModeAndCapture(ctx, cfg, delay, callers(), func(r *CompletedRequest, _ *ModeCapture) error { return fn(r) })
+	return c.switchModeAndCapture(ctx, cfg, delay, callerSite(new([siteDepth]uintptr)), func(r *CompletedRequest, _ *ModeCapture) error { return fn(r) })
 }
 
 // switchModeAndCapture is SwitchModeAndCapture with the capture recorded
@@ -157,7 +157,7 @@ func (c *Camera) switchModeAndCapture(ctx context.Context, cfg Configuration, de
 
 // SwitchModeAndCaptureFile switches to cfg, writes one frame's stream to
 // path and switches back (Picamera2's switch_mode_and_capture_file).
-func (c *Camera) SwitchModeAndCaptureFile(ctx context.Context, cfg Configuration, path string, stream Stream) (Metadata, error) {
+func (c *Camera) SwitchModeAndCaptureFile(ctx context.Context, cfg Configuration, path string, stream StreamName) (Metadata, error) {
 	var md Metadata
 	err := c.SwitchModeAndCapture(ctx, cfg, 0, func(r *CompletedRequest) error {
 		if err := r.Save(path, stream, c.opts.JPEGQuality); err != nil {

@@ -59,7 +59,7 @@ func (p planeSpec) String() string {
 func synthFrame(t *testing.T, format picam.PixelFormat, w, h, stride int, spec planeSpec) picam.Frame {
 	t.Helper()
 	var sizes []int
-	fill := func(planes [][]byte) {}
+	var fill func(planes [][]byte)
 	px := func(x int) (yuv [3]byte, rgb color.RGBA) {
 		if x < w/2 {
 			return leftYUV, leftRGB

@@ -10,6 +10,7 @@ require (
 require (
 	github.com/mattn/go-pointer v0.0.1 // indirect
 	golang.org/x/sync v0.25.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
 
 replace github.com/picamgo/picamgo => ../..

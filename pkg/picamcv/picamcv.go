@@ -75,7 +75,7 @@ type state struct {
 // MJPEG and raw formats have no view ([picam.ErrUnsupported]); [BGR]
 // decodes MJPEG. The view is the frame's samples whatever its colour
 // space, which only the conversions to BGR use.
-func NewFrameMat(r *picam.CompletedRequest, stream picam.Stream) (*FrameMat, error) {
+func NewFrameMat(r *picam.CompletedRequest, stream picam.StreamName) (*FrameMat, error) {
 	h := r.Acquire()
 	if h.Released() {
 		return nil, fmt.Errorf("picamcv: new FrameMat: %w", picam.ErrReleased)
@@ -91,7 +91,7 @@ func NewFrameMat(r *picam.CompletedRequest, stream picam.Stream) (*FrameMat, err
 	return m, nil
 }
 
-func newState(h *picam.CompletedRequest, stream picam.Stream) (*state, error) {
+func newState(h *picam.CompletedRequest, stream picam.StreamName) (*state, error) {
 	f, err := h.Frame(stream)
 	if err != nil {
 		return nil, err
@@ -221,7 +221,7 @@ func (st *state) close() error {
 // request. Y'CbCr frames are converted in their colour space, with an error
 // matching [ErrColorSpace] for one with no conversion; MJPEG frames are
 // decoded.
-func BGR(r *picam.CompletedRequest, stream picam.Stream) (gocv.Mat, error) {
+func BGR(r *picam.CompletedRequest, stream picam.StreamName) (gocv.Mat, error) {
 	dst := gocv.NewMat()
 	if err := BGRTo(r, stream, &dst); err != nil {
 		dst.Close()
@@ -233,7 +233,7 @@ func BGR(r *picam.CompletedRequest, stream picam.Stream) (gocv.Mat, error) {
 // BGRTo is [BGR] into dst, a Mat made with gocv.NewMat, reallocated only
 // if its size or type differ. Frames converted by a matrix need scratch
 // Mats, made for each call: [FrameMat.BGRTo] reuses its own.
-func BGRTo(r *picam.CompletedRequest, stream picam.Stream, dst *gocv.Mat) error {
+func BGRTo(r *picam.CompletedRequest, stream picam.StreamName, dst *gocv.Mat) error {
 	f, err := r.Frame(stream)
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ type copiedFrame struct {
 // copyFrame copies the request's frame, releases the request and queues
 // the copy for the encoding goroutine, or drops it (counted) when the
 // queue is full. The receiving goroutine's.
-func (r *Recording) copyFrame(req *picam.CompletedRequest, stream picam.Stream, pts time.Duration, id frameID) error {
+func (r *Recording) copyFrame(req *picam.CompletedRequest, stream picam.StreamName, pts time.Duration, id frameID) error {
 	img, err := r.view(req, stream)
 	if err != nil {
 		req.Release()

@@ -15,7 +15,7 @@ import (
 // Options of a recording: which stream, the encoder, the outputs.
 type Options struct {
 	// Stream to record: picam.Main (the zero value) or picam.Lores.
-	Stream picam.Stream
+	Stream picam.StreamName
 	// Encoder is required: H264{}, MJPEG{} or YUV420{}.
 	Encoder Encoder
 	// Outputs receive every packet; more can be added with
@@ -133,7 +133,7 @@ func Start(ctx context.Context, cam *picam.Camera, opts Options) (*Recording, er
 	if q == 0 {
 		q = 2
 	}
-	st, err := cam.Stream(ctx, picam.StreamOptions{Policy: opts.Policy, Buffer: q, Hold: 1})
+	st, err := cam.OpenFrameStream(ctx, picam.FrameStreamOptions{Policy: opts.Policy, Buffer: q, Hold: 1})
 	if err != nil {
 		enc.close()
 		return nil, fmt.Errorf("video: start: %w", err)
@@ -198,7 +198,7 @@ func (r *Recording) setErr(err error) {
 	r.mu.Unlock()
 }
 
-func (r *Recording) run(stream picam.Stream) {
+func (r *Recording) run(stream picam.StreamName) {
 	defer close(r.done)
 	var encoded chan struct{}
 	if r.work != nil {
@@ -280,7 +280,7 @@ func (r *Recording) fail(err error) {
 var testHookTaken atomic.Pointer[func(seq uint32)]
 
 // frame takes one frame into the encoder, releases it, and encodes it.
-func (r *Recording) frame(req *picam.CompletedRequest, stream picam.Stream, pts time.Duration, id frameID) error {
+func (r *Recording) frame(req *picam.CompletedRequest, stream picam.StreamName, pts time.Duration, id frameID) error {
 	img, err := r.view(req, stream)
 	if err == nil {
 		key := r.first || r.keyReq.Swap(false)
@@ -305,7 +305,7 @@ func (r *Recording) encode(pts time.Duration, id frameID) error {
 }
 
 // view returns the request's frame of stream as an encoder's input.
-func (r *Recording) view(req *picam.CompletedRequest, stream picam.Stream) (codec.Image, error) {
+func (r *Recording) view(req *picam.CompletedRequest, stream picam.StreamName) (codec.Image, error) {
 	f, err := req.Frame(stream)
 	if err == nil && len(f.Planes) == 0 {
 		// picam hands out a frame without planes (and no error) for a

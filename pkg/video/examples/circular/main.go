@@ -107,7 +107,7 @@ func run(out string, buffer, after, triggerAfter time.Duration, motion float64, 
 func watchMotion(ctx context.Context, cam *picam.Camera, threshold float64, every time.Duration, trigger chan<- string) {
 	var prev []byte
 	next := time.Now()
-	for req, err := range cam.Frames(ctx, picam.StreamOptions{Policy: picam.Latest}) {
+	for req, err := range cam.Frames(ctx, picam.FrameStreamOptions{Policy: picam.Latest}) {
 		if err != nil {
 			return
 		}
