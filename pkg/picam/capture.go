@@ -80,14 +80,13 @@ func (c *Camera) waitOn(ctx context.Context, e *engine, opts []CaptureOption) (*
 		}
 	}
 	w.users.Store(2) // this call and the engine
-	select {
-	case e.reqs <- w:
-	case <-e.done:
+	if err := ctx.Err(); err != nil {
+		c.waiters.put(w)
+		return nil, err
+	}
+	if !e.addWaiter(w) {
 		c.waiters.put(w) // the engine never saw it
 		return nil, e.endErr
-	case <-ctx.Done():
-		c.waiters.put(w)
-		return nil, ctx.Err()
 	}
 	if c.waitHanded != nil {
 		c.waitHanded()

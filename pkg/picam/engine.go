@@ -22,8 +22,16 @@ type engine struct {
 	lc   *libcamera.Camera
 	stop chan struct{}
 	done chan struct{}
-	reqs chan *waiter
 	free chan *slot
+
+	// mu guards the engine's state below: the engine goroutine holds it
+	// while it handles an event, and a capture call takes it to add its
+	// waiter itself (see addWaiter), so that asking for a frame wakes no
+	// goroutine.
+	mu sync.Mutex
+	// ended is set once the engine has shut down: a waiter added after
+	// that gets endErr at once.
+	ended bool
 
 	waiting []*waiter
 	latest  *slot // newest frame nobody took yet, when the configuration queues
@@ -111,7 +119,7 @@ type result struct {
 
 func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
 	e := &engine{c: c, set: set, lc: c.lc, stop: make(chan struct{}), done: make(chan struct{}),
-		reqs: make(chan *waiter), ctrlID: ctrlID, lastFrame: time.Now(),
+		ctrlID: ctrlID, lastFrame: time.Now(),
 		subReq: make(chan *FrameStream), unsub: make(chan *FrameStream),
 		cbq: make(chan cbItem, cbQueue), ready: make(chan *slot), cbDone: make(chan struct{})}
 	c.rmu.Lock()
@@ -135,26 +143,41 @@ func (e *engine) run() {
 	for {
 		select {
 		case <-e.stop:
+			e.mu.Lock()
 			e.shutdown()
+			e.ended = true
+			e.mu.Unlock()
 			return
 		case r := <-completed:
+			e.mu.Lock()
 			e.completed(r)
+			e.mu.Unlock()
 		case s := <-e.free:
+			e.mu.Lock()
 			e.requeue(s)
-		case w := <-e.reqs:
-			e.add(w)
+			e.mu.Unlock()
 		case s := <-e.ready:
+			e.mu.Lock()
 			e.deliver(s)
+			e.mu.Unlock()
 		case st := <-e.subReq:
+			e.mu.Lock()
 			e.subscribe(st)
+			e.mu.Unlock()
 		case st := <-e.unsub:
+			e.mu.Lock()
 			e.unsubscribe(st)
+			e.mu.Unlock()
 		case <-e.stall.C:
+			e.mu.Lock()
 			e.stallArmed = false
 			e.stalled()
+			e.mu.Unlock()
 		case <-e.paceTimer.C:
+			e.mu.Lock()
 			e.paceArmed = false
 			e.paced()
+			e.mu.Unlock()
 		}
 	}
 }
@@ -273,6 +296,18 @@ func (e *engine) deliver1(w *waiter, res result) bool {
 	}
 	w.done(e.c)
 	return ok
+}
+
+// addWaiter adds w on the capture call's own goroutine; false once the
+// engine has ended (w was not added).
+func (e *engine) addWaiter(w *waiter) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ended {
+		return false
+	}
+	e.add(w)
+	return true
 }
 
 func (e *engine) add(w *waiter) {
