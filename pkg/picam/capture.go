@@ -80,9 +80,11 @@ func (c *Camera) waitOn(ctx context.Context, e *engine, opts []CaptureOption) (*
 		}
 	}
 	w.users.Store(2) // this call and the engine
-	if err := ctx.Err(); err != nil {
+	select {
+	case <-ctx.Done():
 		c.waiters.put(w)
-		return nil, err
+		return nil, ctx.Err()
+	default:
 	}
 	if !e.addWaiter(w) {
 		c.waiters.put(w) // the engine never saw it
