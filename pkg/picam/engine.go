@@ -1,9 +1,10 @@
 package picam
 
-// The capture engine: the goroutine that takes completed requests from
-// libcamera, hands their frames out and queues the requests again.
+// The capture engine: the goroutines that take completed requests from
+// libcamera, hand their frames out and queue the requests again.
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,10 +13,12 @@ import (
 	"github.com/picamgo/picamgo/libcamera"
 )
 
-// engine is a started camera's capture loop: one goroutine that receives
-// completed requests from libcamera, hands frames to waiting callers, and
-// queues requests again once nobody holds them. It owns queueing; libcamera's
-// thread only pushes completed requests onto a channel.
+// engine is a started camera's capture loop: a pump goroutine that receives
+// completed requests from libcamera and hands frames to waiting callers,
+// and the engine goroutine, which queues requests again once nobody holds
+// them and runs the timers (stall, pacing), streams and callbacks. Both
+// work under mu; libcamera's thread only pushes completed requests onto a
+// channel.
 type engine struct {
 	c    *Camera
 	set  *streamSet
@@ -24,10 +27,10 @@ type engine struct {
 	done chan struct{}
 	free chan *slot
 
-	// mu guards the engine's state below: the engine goroutine holds it
-	// while it handles an event, and a capture call takes it to add its
-	// waiter itself (see addWaiter), so that asking for a frame wakes no
-	// goroutine.
+	// mu guards the engine's state below: the engine goroutine and the
+	// pump hold it while they handle an event, and a capture call takes it
+	// to add its waiter itself (see addWaiter), so that asking for a frame
+	// wakes no goroutine.
 	mu sync.Mutex
 	// ended is set once the engine has shut down: a waiter added after
 	// that gets endErr at once.
@@ -139,19 +142,19 @@ func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
 func (e *engine) run() {
 	defer close(e.done)
 	go e.callbacks()
-	completed := e.lc.RequestCompleted()
+	pumpCtx, stopPump := context.WithCancel(context.Background())
+	pumpDone := make(chan struct{})
+	go e.pump(pumpCtx, pumpDone)
 	for {
 		select {
 		case <-e.stop:
+			stopPump()
+			<-pumpDone
 			e.mu.Lock()
 			e.shutdown()
 			e.ended = true
 			e.mu.Unlock()
 			return
-		case r := <-completed:
-			e.mu.Lock()
-			e.completed(r)
-			e.mu.Unlock()
 		case s := <-e.free:
 			e.mu.Lock()
 			e.requeue(s)
@@ -179,6 +182,25 @@ func (e *engine) run() {
 			e.paced()
 			e.mu.Unlock()
 		}
+	}
+}
+
+// pump takes completed requests from libcamera and hands their frames out
+// itself, under the engine's lock: it waits with
+// [libcamera.Camera.WaitRequest], whose wake through the netpoller is
+// faster than a channel's, and a frame reaches a waiting capture call with
+// one more hand-off, not two. It ends when ctx ends (at Stop) or the
+// camera closes.
+func (e *engine) pump(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	for {
+		r, err := e.lc.WaitRequest(ctx)
+		if err != nil {
+			return
+		}
+		e.mu.Lock()
+		e.completed(r)
+		e.mu.Unlock()
 	}
 }
 
