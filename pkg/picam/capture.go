@@ -81,13 +81,14 @@ func (c *Camera) waitOn(ctx context.Context, e *engine, opts []CaptureOption) (*
 	}
 	w.users.Store(2) // this call and the engine
 	select {
-	case e.reqs <- w:
-	case <-e.done:
-		c.waiters.put(w) // the engine never saw it
-		return nil, e.endErr
 	case <-ctx.Done():
 		c.waiters.put(w)
 		return nil, ctx.Err()
+	default:
+	}
+	if !e.addWaiter(w) {
+		c.waiters.put(w) // the engine never saw it
+		return nil, e.endErr
 	}
 	if c.waitHanded != nil {
 		c.waitHanded()

@@ -1,9 +1,10 @@
 package picam
 
-// The capture engine: the goroutine that takes completed requests from
-// libcamera, hands their frames out and queues the requests again.
+// The capture engine: the goroutines that take completed requests from
+// libcamera, hand their frames out and queue the requests again.
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,18 +13,28 @@ import (
 	"github.com/picamgo/picamgo/libcamera"
 )
 
-// engine is a started camera's capture loop: one goroutine that receives
-// completed requests from libcamera, hands frames to waiting callers, and
-// queues requests again once nobody holds them. It owns queueing; libcamera's
-// thread only pushes completed requests onto a channel.
+// engine is a started camera's capture loop: a pump goroutine that receives
+// completed requests from libcamera and hands frames to waiting callers,
+// and the engine goroutine, which queues requests again once nobody holds
+// them and runs the timers (stall, pacing), streams and callbacks. Both
+// work under mu; libcamera's thread only pushes completed requests onto a
+// channel.
 type engine struct {
 	c    *Camera
 	set  *streamSet
 	lc   *libcamera.Camera
 	stop chan struct{}
 	done chan struct{}
-	reqs chan *waiter
 	free chan *slot
+
+	// mu guards the engine's state below: the engine goroutine and the
+	// pump hold it while they handle an event, and a capture call takes it
+	// to add its waiter itself (see addWaiter), so that asking for a frame
+	// wakes no goroutine.
+	mu sync.Mutex
+	// ended is set once the engine has shut down: a waiter added after
+	// that gets endErr at once.
+	ended bool
 
 	waiting []*waiter
 	latest  *slot // newest frame nobody took yet, when the configuration queues
@@ -111,7 +122,7 @@ type result struct {
 
 func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
 	e := &engine{c: c, set: set, lc: c.lc, stop: make(chan struct{}), done: make(chan struct{}),
-		reqs: make(chan *waiter), ctrlID: ctrlID, lastFrame: time.Now(),
+		ctrlID: ctrlID, lastFrame: time.Now(),
 		subReq: make(chan *FrameStream), unsub: make(chan *FrameStream),
 		cbq: make(chan cbItem, cbQueue), ready: make(chan *slot), cbDone: make(chan struct{})}
 	c.rmu.Lock()
@@ -131,31 +142,65 @@ func newEngine(c *Camera, set *streamSet, ctrlID ControlsID) *engine {
 func (e *engine) run() {
 	defer close(e.done)
 	go e.callbacks()
-	completed := e.lc.RequestCompleted()
+	pumpCtx, stopPump := context.WithCancel(context.Background())
+	pumpDone := make(chan struct{})
+	go e.pump(pumpCtx, pumpDone)
 	for {
 		select {
 		case <-e.stop:
+			stopPump()
+			<-pumpDone
+			e.mu.Lock()
 			e.shutdown()
+			e.ended = true
+			e.mu.Unlock()
 			return
-		case r := <-completed:
-			e.completed(r)
 		case s := <-e.free:
+			e.mu.Lock()
 			e.requeue(s)
-		case w := <-e.reqs:
-			e.add(w)
+			e.mu.Unlock()
 		case s := <-e.ready:
+			e.mu.Lock()
 			e.deliver(s)
+			e.mu.Unlock()
 		case st := <-e.subReq:
+			e.mu.Lock()
 			e.subscribe(st)
+			e.mu.Unlock()
 		case st := <-e.unsub:
+			e.mu.Lock()
 			e.unsubscribe(st)
+			e.mu.Unlock()
 		case <-e.stall.C:
+			e.mu.Lock()
 			e.stallArmed = false
 			e.stalled()
+			e.mu.Unlock()
 		case <-e.paceTimer.C:
+			e.mu.Lock()
 			e.paceArmed = false
 			e.paced()
+			e.mu.Unlock()
 		}
+	}
+}
+
+// pump takes completed requests from libcamera and hands their frames out
+// itself, under the engine's lock: it waits with
+// [libcamera.Camera.WaitRequest], whose wake through the netpoller is
+// faster than a channel's, and a frame reaches a waiting capture call with
+// one more hand-off, not two. It ends when ctx ends (at Stop) or the
+// camera closes.
+func (e *engine) pump(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	for {
+		r, err := e.lc.WaitRequest(ctx)
+		if err != nil {
+			return
+		}
+		e.mu.Lock()
+		e.completed(r)
+		e.mu.Unlock()
 	}
 }
 
@@ -273,6 +318,18 @@ func (e *engine) deliver1(w *waiter, res result) bool {
 	}
 	w.done(e.c)
 	return ok
+}
+
+// addWaiter adds w on the capture call's own goroutine; false once the
+// engine has ended (w was not added).
+func (e *engine) addWaiter(w *waiter) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ended {
+		return false
+	}
+	e.add(w)
+	return true
 }
 
 func (e *engine) add(w *waiter) {

@@ -191,6 +191,9 @@ func (c *Camera) recycle(s *slot) {
 	s.mdMu.Lock()
 	s.md = nil
 	s.mdMu.Unlock()
+	if c.requeueNow(s) {
+		return
+	}
 	c.rmu.Lock()
 	if s.set.gen != c.gen {
 		// Reconfigured since: the request is freed already, or retired
@@ -210,6 +213,23 @@ func (c *Camera) recycle(s *slot) {
 	}
 	c.free <- s // never blocks: the list has a place for every slot
 	c.rmu.Unlock()
+}
+
+// requeueNow queues s again on the releasing goroutine, if the engine of
+// s's configuration runs and its lock is free, so that a release wakes no
+// goroutine. The engine and the pump, which release with the lock held,
+// and anyone finding the lock taken give s to the free list instead.
+func (c *Camera) requeueNow(s *slot) bool {
+	e := c.eng.Load()
+	if e == nil || e.set != s.set || !e.mu.TryLock() {
+		return false
+	}
+	defer e.mu.Unlock()
+	if e.ended {
+		return false
+	}
+	e.requeue(s)
+	return true
 }
 
 // metadata decodes the request's metadata once per frame.
