@@ -170,7 +170,7 @@ go_env() {
 modules() {
 	local mod
 	echo .
-	for mod in $(find . -name go.mod -not -path './out/*' -not -path ./go.mod -printf '%h\n' | sort); do
+	for mod in $(find . -name go.mod -not -path './out/*' -not -path './.ci/*' -not -path ./go.mod -printf '%h\n' | sort); do
 		if grep -q 'gocv.io/x/gocv' "$mod/go.mod" && ! pkg-config --exists opencv4; then
 			echo "cross: SKIP $mod: needs OpenCV for $ARCH (pkg-config opencv4)" >&2
 			continue
