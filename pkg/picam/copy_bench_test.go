@@ -74,7 +74,7 @@ func minorFaults() int64 {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		panic(err)
 	}
-	return ru.Minflt
+	return int64(ru.Minflt) // int32 on 32-bit ARM
 }
 
 // BenchmarkCaptureFrame1080p measures CaptureFrame (a new copy per frame)
