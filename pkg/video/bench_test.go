@@ -60,7 +60,11 @@ func BenchmarkRecord1080p30(b *testing.B) {
 		name    string
 		preset  string
 		threads int
-	}{{"ultrafast", "ultrafast", 0}, {"ultrafast-1thread", "ultrafast", 1}, {"fast", "fast", 0}} {
+		nice    int
+	}{
+		{"ultrafast", "ultrafast", 0, 0}, {"ultrafast-keep", "ultrafast", 0, KeepPriority},
+		{"ultrafast-1thread", "ultrafast", 1, 0}, {"fast", "fast", 0, 0}, {"fast-keep", "fast", 0, KeepPriority},
+	} {
 		b.Run(v.name, func(b *testing.B) {
 			c := startCamera(b, picam.Size{Width: 1920, Height: 1080}, 30)
 			stop := make(chan struct{})
@@ -69,7 +73,7 @@ func BenchmarkRecord1080p30(b *testing.B) {
 			close(stop)
 			idle := <-beats
 			// No deadline: a minute's run outlasts the tests' ctxT.
-			r, err := Start(context.Background(), c, Options{Encoder: H264{Preset: v.preset, Threads: v.threads},
+			r, err := Start(context.Background(), c, Options{Encoder: H264{Preset: v.preset, Threads: v.threads, Nice: v.nice},
 				Outputs: []Output{File(b.TempDir() + "/b.mp4")}})
 			if err != nil {
 				b.Fatal(err)

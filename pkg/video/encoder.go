@@ -45,7 +45,20 @@ type H264 struct {
 	RepeatHeaders bool
 	FrameRate     float64 // nominal; zero: 30
 	Threads       int
+	// Nice lowers the scheduling priority of the encoder: the goroutine
+	// that feeds it runs on an OS thread of its own whose nice value is
+	// raised by Nice (1..19) before the encoder opens, and libx264's
+	// threads inherit it. Zero means 10: a 1080p frame takes libx264 10-30
+	// ms of CPU on both cores of a small machine, and at the program's own
+	// priority it delays every other goroutine (a control loop, the
+	// camera's completions) by as much; niced, it yields to them and
+	// encodes in the time left, which at 1080p30 ultrafast is plenty.
+	// [KeepPriority] leaves the encoder at the program's priority.
+	Nice int
 }
+
+// nice is how much the encoder's thread is lowered by.
+func (h H264) nice() (int, error) { return niceOf(h.Nice) }
 
 func (h H264) open(sc picam.StreamConfig) (frameEncoder, error) {
 	f, err := imageFormat(sc.Format)

@@ -1,0 +1,136 @@
+package video
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/picamgo/picamgo/pkg/picam"
+	"github.com/picamgo/picamgo/pkg/video/internal/bars"
+)
+
+// threadNices reads every thread of this process and its nice value from
+// /proc/self/task/<tid>/stat (the 19th field).
+func threadNices(t *testing.T) map[int]int {
+	t.Helper()
+	dir, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nices := map[int]int{}
+	for _, d := range dir {
+		tid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc/self/task", d.Name(), "stat"))
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		// After the command's ")", field 3 (state) is first: nice is 19.
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		n, err := strconv.Atoi(f[19-3])
+		if err != nil {
+			t.Fatalf("%s: nice %q: %v", d.Name(), f[19-3], err)
+		}
+		nices[tid] = n
+	}
+	return nices
+}
+
+// TestEncoderThreadPriority: an H.264 recording at its default priority
+// encodes on a thread niced by 10, libx264's threads (started when the
+// encoder opens) are niced as well, and no other thread of the process is
+// (the test's own, the Go runtime's, the camera's); after Stop no niced
+// thread is left (the encoding thread ended instead of going back to Go's
+// pool); the file holds every frame encoded.
+func TestEncoderThreadPriority(t *testing.T) {
+	bars.Need(t)
+	const w, h = 640, 480
+	c := startCamera(t, picam.Size{Width: w, Height: h}, 30)
+	runtime.LockOSThread() // this goroutine's thread: one that must stay as it is
+	defer runtime.UnlockOSThread()
+	self := syscall.Gettid()
+	before := threadNices(t)
+	base := before[self]
+	path := filepath.Join(t.TempDir(), "rec.mp4")
+	col := &collector{}
+	// Two x264 threads: a known number whatever the machine's cores.
+	r, err := Start(ctxT(t), c, Options{Encoder: H264{Threads: 2}, Outputs: []Output{File(path), col}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFrames(t, r, 30)
+	during := threadNices(t)
+	enc := r.thread.tid
+	if n, ok := during[enc]; !ok || n != base+defaultNice {
+		t.Errorf("the encoding thread %d: nice %d (present %v), want %d", enc, n, ok, base+defaultNice)
+	}
+	var x264 []int
+	for tid, n := range during {
+		_, old := before[tid]
+		switch {
+		case tid == enc:
+		case n == base+defaultNice && !old:
+			x264 = append(x264, tid)
+		case n != base:
+			t.Errorf("thread %d (there before the recording: %v): nice %d, want %d", tid, old, n, base)
+		}
+	}
+	t.Logf("%d threads before, %d recording; encoding thread %d, niced threads it started: %v", len(before), len(during), enc, x264)
+	if len(x264) < 1 {
+		t.Errorf("no thread started by the encoder is niced: %v", during)
+	}
+	if err := r.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	for tid, n := range threadNices(t) {
+		if n != base {
+			t.Errorf("after Stop, thread %d has nice %d (want none but %d): a lowered thread went back to Go or x264's stayed", tid, n, base)
+		}
+	}
+	st := r.Stats()
+	pkts := col.packets()
+	if st.Frames != uint64(len(pkts)) || st.Outputs[0].Packets != st.Frames {
+		t.Fatalf("stats %+v, %d packets collected", st, len(pkts))
+	}
+	checkRecorded(t, path, w, h, pkts, true)
+}
+
+// TestEncoderKeepPriority: with KeepPriority no thread is niced.
+func TestEncoderKeepPriority(t *testing.T) {
+	bars.Need(t)
+	c := startCamera(t, picam.Size{Width: 640, Height: 480}, 30)
+	base := threadNices(t)[syscall.Gettid()]
+	r, err := Start(ctxT(t), c, Options{Encoder: H264{Threads: 2, Nice: KeepPriority}, Outputs: []Output{&collector{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFrames(t, r, 10)
+	for tid, n := range threadNices(t) {
+		if n != base {
+			t.Errorf("thread %d: nice %d, want %d", tid, n, base)
+		}
+	}
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEncoderNiceInvalid(t *testing.T) {
+	c := startCamera(t, picam.Size{Width: 640, Height: 480}, 30)
+	for _, n := range []int{-2, 20} {
+		r, err := Start(ctxT(t), c, Options{Encoder: H264{Nice: n}, Outputs: []Output{&collector{}}})
+		if !errors.Is(err, ErrInvalid) {
+			if r != nil {
+				r.Stop()
+			}
+			t.Errorf("Nice %d: %v, want ErrInvalid", n, err)
+		}
+	}
+}
