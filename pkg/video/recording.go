@@ -55,13 +55,13 @@ type Options struct {
 // buffers are never held by the encoder's backlog), encodes and hands the
 // packets to each output's goroutine.
 type Recording struct {
-	cam   *picam.Camera
-	st    *picam.FrameStream
-	enc   frameEncoder
+	cam *picam.Camera
+	st  *picam.FrameStream
+	enc frameEncoder
 	// thread, for an H264 encoder, is the OS thread of lowered priority
 	// it opened on and encodes on (encodeCopies); nil for the others.
 	thread *encoderThread
-	first bool // no frame encoded yet; the encoding goroutine's
+	first  bool // no frame encoded yet; the encoding goroutine's
 
 	mu    sync.Mutex // guards sinks (the slice), ended, err
 	sinks []*sink
