@@ -21,12 +21,6 @@ type copyingEncoder interface {
 
 func (*h264Encoder) copiesFrames() {}
 
-// threadedEncoder is the description of an encoder that opens, encodes and
-// closes on an [encoderThread] of lowered priority (H264).
-type threadedEncoder interface {
-	nice() (int, error)
-}
-
 // copiedFrame is a frame copied out of the camera's buffer.
 type copiedFrame struct {
 	img codec.Image
@@ -87,13 +81,11 @@ func (r *Recording) recycle(buf []byte) {
 	}
 }
 
-// encodeCopies encodes the queued copies until the queue is closed, then
-// flushes and closes the encoder; the encoding goroutine of a copying
-// encoder (on its encoderThread, if it has one). The first error ends the
+// encodeCopies encodes the queued copies until the queue is closed; the
+// encoding goroutine of a copying encoder. The first error ends the
 // recording (the copies still queued are dropped).
 func (r *Recording) encodeCopies(done chan<- struct{}) {
 	defer close(done)
-	defer r.finishEncoder()
 	failed := false
 	for cf := range r.work {
 		if failed {

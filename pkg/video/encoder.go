@@ -45,23 +45,24 @@ type H264 struct {
 	RepeatHeaders bool
 	FrameRate     float64 // nominal; zero: 30
 	Threads       int
-	// Nice lowers the scheduling priority of the encoder: the goroutine
-	// that feeds it runs on an OS thread of its own whose nice value is
-	// raised by Nice (1..19) before the encoder opens, and libx264's
-	// threads inherit it. Zero means 10: a 1080p frame takes libx264 10-30
-	// ms of CPU on both cores of a small machine, and at the program's own
-	// priority it delays every other goroutine (a control loop, the
-	// camera's completions) by as much; niced, it yields to them and
-	// encodes in the time left, which at 1080p30 ultrafast is plenty.
-	// [KeepPriority] leaves the encoder at the program's priority.
+	// Nice lowers the scheduling priority of the encoder: it runs on a
+	// thread of its own (not one of Go's) whose nice value is raised by
+	// Nice (1..19) before the encoder opens, and libx264's threads inherit
+	// it. Zero means 10: a 1080p frame takes libx264 10-30 ms of CPU on
+	// both cores of a small machine, and at the program's own priority it
+	// delays the program's other threads (a control loop's goroutine, the
+	// camera's completions) for up to a scheduler slice; niced, it yields
+	// to them and encodes in the time left. [KeepPriority] leaves the
+	// encoder at the program's priority.
 	Nice int
 }
 
-// nice is how much the encoder's thread is lowered by.
-func (h H264) nice() (int, error) { return niceOf(h.Nice) }
-
 func (h H264) open(sc picam.StreamConfig) (frameEncoder, error) {
 	f, err := imageFormat(sc.Format)
+	if err != nil {
+		return nil, err
+	}
+	nice, err := niceOf(h.Nice)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func (h H264) open(sc picam.StreamConfig) (frameEncoder, error) {
 		Width: int(sc.Size.Width), Height: int(sc.Size.Height), Format: f,
 		Codec: h.Codec, Bitrate: h.Bitrate, CRF: h.CRF, QP: h.QP, Preset: h.Preset, Tune: h.Tune,
 		Profile: h.Profile, GOP: h.GOP, RepeatHeaders: h.RepeatHeaders, FrameRate: h.FrameRate,
-		Threads: h.Threads, Color: colorOf(sc.ColorSpace),
+		Threads: h.Threads, Nice: nice, Color: colorOf(sc.ColorSpace),
 	})
 	if err != nil {
 		return nil, err

@@ -55,13 +55,10 @@ type Options struct {
 // buffers are never held by the encoder's backlog), encodes and hands the
 // packets to each output's goroutine.
 type Recording struct {
-	cam *picam.Camera
-	st  *picam.FrameStream
-	enc frameEncoder
-	// thread, for an H264 encoder, is the OS thread of lowered priority
-	// it opened on and encodes on (encodeCopies); nil for the others.
-	thread *encoderThread
-	first  bool // no frame encoded yet; the encoding goroutine's
+	cam   *picam.Camera
+	st    *picam.FrameStream
+	enc   frameEncoder
+	first bool // no frame encoded yet; the encoding goroutine's
 
 	mu    sync.Mutex // guards sinks (the slice), ended, err
 	sinks []*sink
@@ -128,7 +125,7 @@ func Start(ctx context.Context, cam *picam.Camera, opts Options) (*Recording, er
 	if err != nil {
 		return nil, fmt.Errorf("video: start: %w", err)
 	}
-	enc, th, err := openEncoder(opts.Encoder, sc)
+	enc, err := opts.Encoder.open(sc)
 	if err != nil {
 		return nil, fmt.Errorf("video: start: %w", err)
 	}
@@ -138,14 +135,10 @@ func Start(ctx context.Context, cam *picam.Camera, opts Options) (*Recording, er
 	}
 	st, err := cam.OpenFrameStream(ctx, picam.FrameStreamOptions{Policy: opts.Policy, Buffer: q, Hold: 1})
 	if err != nil {
-		if th != nil {
-			th.last(enc.close)
-		} else {
-			enc.close()
-		}
+		enc.close()
 		return nil, fmt.Errorf("video: start: %w", err)
 	}
-	r := &Recording{cam: cam, st: st, enc: enc, thread: th, first: true, done: make(chan struct{}),
+	r := &Recording{cam: cam, st: st, enc: enc, first: true, done: make(chan struct{}),
 		qlen: opts.OutputQueue, frameOf: make(map[time.Duration]frameID)}
 	if r.qlen == 0 {
 		r.qlen = 90
@@ -210,11 +203,7 @@ func (r *Recording) run(stream picam.StreamName) {
 	var encoded chan struct{}
 	if r.work != nil {
 		encoded = make(chan struct{})
-		if r.thread != nil {
-			r.thread.last(func() { r.encodeCopies(encoded) })
-		} else {
-			go r.encodeCopies(encoded)
-		}
+		go r.encodeCopies(encoded)
 	}
 	var lastSeq uint32
 	var t0 int64
@@ -258,10 +247,14 @@ func (r *Recording) run(stream picam.StreamName) {
 	}
 	if r.work != nil {
 		close(r.work)
-		<-encoded // encodeCopies flushed and closed the encoder
-	} else {
-		r.finishEncoder()
+		<-encoded
 	}
+	// Even after a failed frame (the camera closing under it) the frames
+	// the encoder holds are written.
+	if err := r.enc.flush(r.emit); err != nil {
+		r.setErr(fmt.Errorf("video: flushing the encoder: %w", err))
+	}
+	r.enc.close()
 	r.mu.Lock()
 	r.ended = true
 	sinks := r.sinks
@@ -272,41 +265,6 @@ func (r *Recording) run(stream picam.StreamName) {
 	for _, s := range sinks {
 		<-s.done
 	}
-}
-
-// finishEncoder writes what the encoder still holds and closes it. Even
-// after a failed frame (the camera closing under it) the frames the
-// encoder holds are written.
-func (r *Recording) finishEncoder() {
-	if err := r.enc.flush(r.emit); err != nil {
-		r.setErr(fmt.Errorf("video: flushing the encoder: %w", err))
-	}
-	r.enc.close()
-}
-
-// openEncoder opens the encoder e describes, for a threadedEncoder on an
-// encoderThread of its own, which it returns.
-func openEncoder(e Encoder, sc picam.StreamConfig) (frameEncoder, *encoderThread, error) {
-	te, ok := e.(threadedEncoder)
-	if !ok {
-		enc, err := e.open(sc)
-		return enc, nil, err
-	}
-	nice, err := te.nice()
-	if err != nil {
-		return nil, nil, err
-	}
-	th, err := startEncoderThread(nice)
-	if err != nil {
-		return nil, nil, err
-	}
-	var enc frameEncoder
-	th.do(func() { enc, err = e.open(sc) })
-	if err != nil {
-		th.stop()
-		return nil, nil, err
-	}
-	return enc, th, nil
 }
 
 // fail records err and ends the recording: the stream is closed, which

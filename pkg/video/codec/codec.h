@@ -72,6 +72,23 @@ typedef struct {
 int pv_h264_receive(pv_h264 *e, pv_packet *pkt, char *err, size_t errlen);
 void pv_h264_close(pv_h264 *e);
 
+// An H.264 encoder on a thread of its own (h264_worker.c): the thread
+// lowers its nice value by nice (0: as it is), opens the encoder with p and
+// writes to the eventfd *efd (the caller's to close, after
+// pv_h264_worker_close); pv_h264_worker_opened then says how the open went.
+// Each pv_h264_worker_submit is one send (or flush) and the packets it gave,
+// signalled the same way and read with pv_h264_worker_result and
+// pv_h264_worker_packet (valid until the next submit). pv_h264_take is
+// called between jobs, on the caller's thread.
+typedef struct pv_h264_worker pv_h264_worker;
+int pv_h264_worker_start(const pv_h264_params *p, int nice, pv_h264_worker **out, int *efd, char *err, size_t errlen);
+int pv_h264_worker_opened(pv_h264_worker *w, pv_h264 **out, char *err, size_t errlen);
+void pv_h264_worker_submit(pv_h264_worker *w, int flush);
+int pv_h264_worker_result(pv_h264_worker *w, int *npackets, char *err, size_t errlen);
+void pv_h264_worker_packet(pv_h264_worker *w, int i, pv_packet *out);
+// Closes the encoder on its thread and ends the thread.
+void pv_h264_worker_close(pv_h264_worker *w);
+
 // --- JPEG (TurboJPEG 2 API) ---
 
 typedef struct pv_jpeg pv_jpeg;

@@ -9,6 +9,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"math"
 	"runtime"
 	"time"
@@ -50,6 +52,11 @@ type H264Options struct {
 	FrameRate float64
 	// Threads for libx264; zero: automatic.
 	Threads int
+	// Nice is added to the nice value of the encoder's threads (0..19; the
+	// result at most 19): the thread each encode runs on, which opens the
+	// encoder, and libx264's threads, which inherit it. Zero keeps the
+	// program's priority.
+	Nice int
 	// Color describes the frames' colour in the stream (its VUI).
 	Color Color
 }
@@ -65,8 +72,17 @@ type Color struct {
 
 // H264 is an open H.264 encoder. Its methods must not be called
 // concurrently.
+//
+// The encoder runs on a thread of its own, not a Go one: Encode posts the
+// frame there and waits for its packets on an eventfd through Go's
+// poller, so the 10-30 ms of a 1080p encode hold none of the program's Go
+// threads or processors (a cgo call that long keeps a processor in a
+// system call until the runtime's monitor, which may sleep 10 ms, takes it
+// back: the program's other goroutines wait meanwhile).
 type H264 struct {
 	e        *C.pv_h264
+	w        *C.pv_h264_worker
+	done     *os.File // the worker's eventfd
 	name     string
 	headers  []byte
 	opts     H264Options
@@ -83,6 +99,9 @@ func NewH264(opts H264Options) (*H264, error) {
 	}
 	if opts.Format != NV12 && opts.Format != YUV420 {
 		return nil, fmt.Errorf("codec: h264: format %v: %w", opts.Format, ErrInvalid)
+	}
+	if opts.Nice < 0 || opts.Nice > 19 {
+		return nil, fmt.Errorf("codec: h264: nice %d (want 0..19): %w", opts.Nice, ErrInvalid)
 	}
 	if opts.CRF < 0 || opts.CRF > 51 || opts.QP < 0 || opts.QP > 69 || opts.Bitrate < 0 || opts.GOP < 0 {
 		return nil, fmt.Errorf("codec: h264: bitrate %d, CRF %d, QP %d, GOP %d: %w", opts.Bitrate, opts.CRF, opts.QP, opts.GOP, ErrInvalid)
@@ -172,12 +191,32 @@ func openH264(opts H264Options, codec string) (*H264, error) {
 		p.repeat_headers = 1
 	}
 	var eb errBuf
-	var e *C.pv_h264
-	if r := C.pv_h264_open(&p, &e, eb.ptr(), eb.size()); r < 0 {
+	var w *C.pv_h264_worker
+	var efd C.int
+	if r := C.pv_h264_worker_start(&p, C.int(opts.Nice), &w, &efd, eb.ptr(), eb.size()); r < 0 {
 		return nil, cError(r, &eb)
 	}
-	h := &H264{e: e, name: C.GoString(C.pv_h264_name(e)), opts: opts}
+	h := &H264{w: w, done: os.NewFile(uintptr(efd), "h264 encoder"), opts: opts}
+	if err := h.wait(); err != nil {
+		h.Close()
+		return nil, err
+	}
+	var e *C.pv_h264
+	if r := C.pv_h264_worker_opened(w, &e, eb.ptr(), eb.size()); r < 0 {
+		h.Close()
+		return nil, cError(r, &eb)
+	}
+	h.e, h.name = e, C.GoString(C.pv_h264_name(e))
 	return h, nil
+}
+
+// wait waits for the encoder's thread to finish its job.
+func (h *H264) wait() error {
+	var b [8]byte
+	if _, err := io.ReadFull(h.done, b[:]); err != nil {
+		return fmt.Errorf("codec: h264: waiting for the encoder: %w", err)
+	}
+	return nil
 }
 
 // rational approximates a frame rate as num/den (30000/1001 for 29.97).
@@ -237,11 +276,7 @@ func (h *H264) Encode(fn func(Packet) error) error {
 	if h.e == nil {
 		return fmt.Errorf("codec: h264 encode: %w", ErrClosed)
 	}
-	var eb errBuf
-	if r := C.pv_h264_send(h.e, 0, eb.ptr(), eb.size()); r < 0 {
-		return cError(r, &eb)
-	}
-	return h.drain(fn)
+	return h.run(false, fn)
 }
 
 // Flush encodes what the encoder still holds and calls fn with the
@@ -250,24 +285,28 @@ func (h *H264) Flush(fn func(Packet) error) error {
 	if h.e == nil {
 		return fmt.Errorf("codec: h264 flush: %w", ErrClosed)
 	}
-	var eb errBuf
-	if r := C.pv_h264_send(h.e, 1, eb.ptr(), eb.size()); r < 0 {
-		return cError(r, &eb)
-	}
-	return h.drain(fn)
+	return h.run(true, fn)
 }
 
-func (h *H264) drain(fn func(Packet) error) error {
-	for {
+// run has the encoder's thread send the frame taken last (or flush) and
+// calls fn with the packets it gave.
+func (h *H264) run(flush bool, fn func(Packet) error) error {
+	f := C.int(0)
+	if flush {
+		f = 1
+	}
+	C.pv_h264_worker_submit(h.w, f)
+	if err := h.wait(); err != nil {
+		return err
+	}
+	var eb errBuf
+	var n C.int
+	if r := C.pv_h264_worker_result(h.w, &n, eb.ptr(), eb.size()); r < 0 {
+		return cError(r, &eb)
+	}
+	for i := range n {
 		var pkt C.pv_packet
-		var eb errBuf
-		r := C.pv_h264_receive(h.e, &pkt, eb.ptr(), eb.size())
-		if r == C.PV_EAGAIN || r == C.PV_EOF {
-			return nil
-		}
-		if r < 0 {
-			return cError(r, &eb)
-		}
+		C.pv_h264_worker_packet(h.w, i, &pkt)
 		p := Packet{
 			Data: C.GoBytes(unsafe.Pointer(pkt.data), pkt.size),
 			PTS:  time.Duration(pkt.pts) * time.Microsecond, DTS: time.Duration(pkt.dts) * time.Microsecond,
@@ -280,13 +319,15 @@ func (h *H264) drain(fn func(Packet) error) error {
 			return err
 		}
 	}
+	return nil
 }
 
 // Close frees the encoder. Closing twice is harmless.
 func (h *H264) Close() error {
-	if h.e != nil {
-		C.pv_h264_close(h.e)
-		h.e = nil
+	if h.w != nil {
+		C.pv_h264_worker_close(h.w) // closes the encoder
+		h.w, h.e = nil, nil
+		h.done.Close()
 	}
 	return nil
 }

@@ -47,8 +47,7 @@ func threadNices(t *testing.T) map[int]int {
 // encodes on a thread niced by 10, libx264's threads (started when the
 // encoder opens) are niced as well, and no other thread of the process is
 // (the test's own, the Go runtime's, the camera's); after Stop no niced
-// thread is left (the encoding thread ended instead of going back to Go's
-// pool); the file holds every frame encoded.
+// thread is left; the file holds every frame encoded.
 func TestEncoderThreadPriority(t *testing.T) {
 	bars.Need(t)
 	const w, h = 640, 480
@@ -67,24 +66,20 @@ func TestEncoderThreadPriority(t *testing.T) {
 	}
 	waitFrames(t, r, 30)
 	during := threadNices(t)
-	enc := r.thread.tid
-	if n, ok := during[enc]; !ok || n != base+defaultNice {
-		t.Errorf("the encoding thread %d: nice %d (present %v), want %d", enc, n, ok, base+defaultNice)
-	}
-	var x264 []int
+	var niced []int
 	for tid, n := range during {
 		_, old := before[tid]
 		switch {
-		case tid == enc:
 		case n == base+defaultNice && !old:
-			x264 = append(x264, tid)
+			niced = append(niced, tid)
 		case n != base:
 			t.Errorf("thread %d (there before the recording: %v): nice %d, want %d", tid, old, n, base)
 		}
 	}
-	t.Logf("%d threads before, %d recording; encoding thread %d, niced threads it started: %v", len(before), len(during), enc, x264)
-	if len(x264) < 1 {
-		t.Errorf("no thread started by the encoder is niced: %v", during)
+	t.Logf("%d threads before, %d recording; niced: %v", len(before), len(during), niced)
+	// The encoder's thread and at least one of libx264's.
+	if len(niced) < 2 {
+		t.Errorf("%d threads niced by %d, want the encoder's and libx264's: %v", len(niced), defaultNice, during)
 	}
 	if err := r.Stop(); err != nil {
 		t.Fatalf("Stop: %v", err)
