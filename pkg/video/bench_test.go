@@ -2,6 +2,7 @@ package video
 
 import (
 	"context"
+	"runtime/metrics"
 	"slices"
 	"syscall"
 	"testing"
@@ -68,10 +69,12 @@ func BenchmarkRecord1080p30(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			c := startCamera(b, picam.Size{Width: 1920, Height: 1080}, 30)
 			stop := make(chan struct{})
+			idleSched0 := schedLatencies()
 			beats := heartbeat(stop)
 			time.Sleep(3 * time.Second)
 			close(stop)
 			idle := <-beats
+			idleSched := schedLatencies().since(idleSched0)
 			// No deadline: a minute's run outlasts the tests' ctxT.
 			r, err := Start(context.Background(), c, Options{Encoder: H264{Preset: v.preset, Threads: v.threads, Nice: v.nice},
 				Outputs: []Output{File(b.TempDir() + "/b.mp4")}})
@@ -81,7 +84,7 @@ func BenchmarkRecord1080p30(b *testing.B) {
 			waitFrames(b, r, 5) // warmed up
 			stop = make(chan struct{})
 			beats = heartbeat(stop)
-			s0, cpu0, t0 := r.Stats(), cpuTime(), time.Now()
+			s0, cpu0, t0, sched0 := r.Stats(), cpuTime(), time.Now(), schedLatencies()
 			b.ResetTimer()
 			// Every frame the camera gives is encoded or counted dropped.
 			for st := r.Stats(); st.Frames+st.Dropped < s0.Frames+s0.Dropped+uint64(b.N); st = r.Stats() {
@@ -92,7 +95,7 @@ func BenchmarkRecord1080p30(b *testing.B) {
 				}
 			}
 			st := r.Stats()
-			cpu, wall := cpuTime()-cpu0, time.Since(t0)
+			cpu, wall, sched := cpuTime()-cpu0, time.Since(t0), schedLatencies()
 			b.StopTimer()
 			close(stop)
 			late := <-beats
@@ -106,6 +109,8 @@ func BenchmarkRecord1080p30(b *testing.B) {
 			b.ReportMetric(float64(cpu.Microseconds())/1000/frames, "cpu-ms/frame")
 			b.ReportMetric(given/wall.Seconds(), "frames/s")
 			b.ReportMetric(float64(r.queueMax.Load()), "queue-max")
+			b.ReportMetric(sched.since(sched0).quantile(0.99)*1000, "sched-p99-ms")
+			b.ReportMetric(idleSched.quantile(0.99)*1000, "idle-sched-p99-ms")
 			reportBeats(b, "beat", late)
 			reportBeats(b, "idle-beat", idle)
 		})
@@ -122,4 +127,44 @@ func reportBeats(b *testing.B, name string, late []time.Duration) {
 	b.ReportMetric(ms(late[len(late)/2]), name+"-p50-ms")
 	b.ReportMetric(ms(late[len(late)*99/100]), name+"-p99-ms")
 	b.ReportMetric(ms(late[len(late)-1]), name+"-max-ms")
+}
+
+// schedHist is runtime/metrics' histogram of how long goroutines waited,
+// runnable, for a Go processor (P) to run on: the Go scheduler's part of a
+// goroutine's lateness, whatever the kernel does with the threads.
+type schedHist struct {
+	counts  []uint64
+	buckets []float64
+}
+
+func schedLatencies() schedHist {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	h := s[0].Value.Float64Histogram()
+	return schedHist{counts: slices.Clone(h.Counts), buckets: h.Buckets}
+}
+
+// since is the histogram of the waits after old.
+func (h schedHist) since(old schedHist) schedHist {
+	d := schedHist{counts: slices.Clone(h.counts), buckets: h.buckets}
+	for i := range d.counts {
+		d.counts[i] -= old.counts[i]
+	}
+	return d
+}
+
+// quantile is the upper bound (seconds) of the bucket holding quantile q.
+func (h schedHist) quantile(q float64) float64 {
+	var total uint64
+	for _, c := range h.counts {
+		total += c
+	}
+	var n uint64
+	for i, c := range h.counts {
+		n += c
+		if float64(n) >= q*float64(total) {
+			return h.buckets[i+1]
+		}
+	}
+	return h.buckets[len(h.buckets)-1]
 }

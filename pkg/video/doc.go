@@ -22,6 +22,12 @@
 // frame); MJPEG compresses straight from the camera's buffer. The
 // encoders themselves, without a camera, are in package codec.
 //
+// H.264 keeps out of the program's way: libavcodec runs on a thread of its
+// own, not one of Go's (a goroutine waits for each frame's packets on an
+// eventfd, holding no Go thread), and that thread and libx264's run niced
+// by 10 ([H264].Nice), so that a control loop's goroutine or the camera's
+// completions run before the encoder when they wake.
+//
 // # Timestamps and drops
 //
 // A packet's PTS is its frame's SensorTimestamp less the first frame's, in
