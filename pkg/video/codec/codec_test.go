@@ -242,6 +242,11 @@ func TestErrors(t *testing.T) {
 	if _, err := NewH264(H264Options{Width: 321, Height: 240, Codec: "libx264"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("odd width: %v, want ErrInvalid", err)
 	}
+	for _, n := range []int{-1, 20} {
+		if _, err := NewH264(H264Options{Width: 320, Height: 240, Codec: "libx264", Nice: n}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("nice %d: %v, want ErrInvalid", n, err)
+		}
+	}
 	if _, err := NewH264(H264Options{Width: 320, Height: 240, Preset: "warp"}); err == nil {
 		t.Errorf("preset warp accepted")
 	} else {
