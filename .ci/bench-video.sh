@@ -17,7 +17,8 @@
 #            ("-keep": H264.Nice = KeepPriority), record-frames frames each
 #            (default 300, 10 s): frames dropped, CPU per frame, the most
 #            frames waiting for the encoder, a 1 kHz heartbeat goroutine's
-#            lateness while recording and in the 3 s before
+#            lateness while recording and in the 3 s before, and the p99 of
+#            the Go scheduler's latency (runtime/metrics) while recording
 #   MJPEG    the HTTP handler at 640x480, 30 frames/s, 1, 5 and 20 clients on
 #            loopback, 90 frames each: encodes/s, delivery latency
 # Each round's load average is printed: the figures mean something only
@@ -76,14 +77,14 @@ awk '
 		gojpeg = median("GoJPEG1080p/bars" SUBSEP "ns/op") / 1e6
 		printf "JPEG 1080p NV12 bars q85: binding %.2f ms/frame (%.2f in C), TurboJPEG alone in C %.2f ms: binding/C alone %.2f; Go image/jpeg %.1f ms: %.1fx the binding\n",
 			bind, inc, alone, bind / alone, gojpeg, gojpeg / bind
-		printf "%-26s %8s %8s %12s %9s %13s %13s %13s\n", "H.264 1080p30 (libx264)", "frames/s", "dropped", "cpu-ms/frame", "queue-max",
-			"beat p50 ms", "beat p99 ms", "idle p99 ms"
+		printf "%-26s %8s %8s %12s %9s %13s %13s %13s %14s\n", "H.264 1080p30 (libx264)", "frames/s", "dropped", "cpu-ms/frame", "queue-max",
+			"beat p50 ms", "beat p99 ms", "idle p99 ms", "Go sched p99"
 		n = split("ultrafast ultrafast-keep ultrafast-1thread fast fast-keep", p, " ")
 		for (i = 1; i <= n; i++) {
 			k = "Record1080p30/" p[i]
-			printf "%-26s %8.1f %8s %12.1f %9s %13.3f %13.3f %13.3f\n", p[i], median(k SUBSEP "frames/s"), median(k SUBSEP "dropped"),
+			printf "%-26s %8.1f %8s %12.1f %9s %13.3f %13.3f %13.3f %14.3f\n", p[i], median(k SUBSEP "frames/s"), median(k SUBSEP "dropped"),
 				median(k SUBSEP "cpu-ms/frame"), median(k SUBSEP "queue-max"), median(k SUBSEP "beat-p50-ms"), median(k SUBSEP "beat-p99-ms"),
-				median(k SUBSEP "idle-beat-p99-ms")
+				median(k SUBSEP "idle-beat-p99-ms"), median(k SUBSEP "sched-p99-ms")
 		}
 		printf "%-26s %9s %8s %12s %12s %16s %18s\n", "MJPEG 640x480 30 fps", "encodes/s", "dropped", "p50 ms", "p99 ms", "encoded p99 ms", "sensor->enc p99 ms"
 		n = split("1 5 20", c, " ")
