@@ -130,7 +130,8 @@ static void *worker_main(void *arg) {
 			break;
 		w->result = encode(w, job == JOB_FLUSH);
 		pthread_mutex_lock(&w->mu);
-		w->job = JOB_NONE;
+		if (w->job == job) // not a close posted meanwhile
+			w->job = JOB_NONE;
 		pthread_mutex_unlock(&w->mu);
 		signal_done(w);
 	}
