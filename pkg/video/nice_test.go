@@ -57,6 +57,10 @@ func TestEncoderThreadPriority(t *testing.T) {
 	self := syscall.Gettid()
 	before := threadNices(t)
 	base := before[self]
+	want := min(base+defaultNice, 19) // the encoder's threads' nice
+	if want == base {
+		t.Skipf("the test runs at nice %d: nothing lower to check", base)
+	}
 	path := filepath.Join(t.TempDir(), "rec.mp4")
 	col := &collector{}
 	// Two x264 threads: a known number whatever the machine's cores.
@@ -70,7 +74,7 @@ func TestEncoderThreadPriority(t *testing.T) {
 	for tid, n := range during {
 		_, old := before[tid]
 		switch {
-		case n == base+defaultNice && !old:
+		case n == want && !old:
 			niced = append(niced, tid)
 		case n != base:
 			t.Errorf("thread %d (there before the recording: %v): nice %d, want %d", tid, old, n, base)
@@ -79,7 +83,7 @@ func TestEncoderThreadPriority(t *testing.T) {
 	t.Logf("%d threads before, %d recording; niced: %v", len(before), len(during), niced)
 	// The encoder's thread and at least one of libx264's.
 	if len(niced) < 2 {
-		t.Errorf("%d threads niced by %d, want the encoder's and libx264's: %v", len(niced), defaultNice, during)
+		t.Errorf("%d threads at nice %d, want the encoder's and libx264's: %v", len(niced), want, during)
 	}
 	if err := r.Stop(); err != nil {
 		t.Fatalf("Stop: %v", err)
