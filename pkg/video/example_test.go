@@ -113,3 +113,27 @@ func ExampleListenTCP() {
 	}
 	<-rec.Done()
 }
+
+// Record at libx264's fast preset beside a 1 kHz control loop: the encoder
+// runs niced by 10 (the default; 19 here, the lowest), so the loop's
+// goroutine runs first whenever it wakes, and the encoder takes the time
+// the program leaves.
+func ExampleH264_nice() {
+	cam := startVideoCamera()
+	defer cam.Close()
+	rec, err := video.Start(context.Background(), cam, video.Options{
+		Encoder: video.H264{Preset: "fast", Nice: 19},
+		Outputs: []video.Output{video.File("clip.mp4")},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for range 10_000 { // ten seconds of control loop
+		<-tick.C
+	}
+	if err := rec.Stop(); err != nil {
+		log.Fatal(err)
+	}
+}
