@@ -148,8 +148,9 @@ func flushCleanups() {
 // CheckLeaks returns a function that fails the test if fds, mappings,
 // goroutines or the extra resource grew since CheckLeaks was called, and
 // returns the counts. Call that function after everything the test opened
-// is closed. Goroutines and cleanups settle asynchronously, so it retries
-// for a second before failing; the failure lists what is new: fds by
+// is closed. Goroutines and cleanups settle asynchronously, so it retries,
+// each time after the cleanups a collection queued have run, for up to 10
+// seconds before failing; the failure lists what is new: fds by
 // target, goroutines by stack and threads by name.
 //
 // Start counting in the state the test ends in. With a camera running,
@@ -165,13 +166,17 @@ func (e Env) CheckLeaks(t testing.TB) func() Counts {
 	return func() Counts {
 		t.Helper()
 		var after Counts
-		for range 50 {
-			runtime.GC()
-			after = e.Count()
-			if after == before {
-				return after
+		// The deadline only bounds the wait for a leak that is real: a
+		// loaded machine can leave the goroutines and cleanups that end a
+		// test unscheduled for more than the second this used to allow.
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			flushCleanups()
+			if after = e.Count(); after == before || time.Now().After(deadline) {
+				break
 			}
-			time.Sleep(20 * time.Millisecond)
+		}
+		if after == before {
+			return after
 		}
 		t.Errorf("leak: before %s, after %s%s", e.format(before), e.format(after), TakeSnapshot().Since(snap))
 		return after

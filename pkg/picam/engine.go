@@ -299,8 +299,22 @@ func (e *engine) deliver(s *slot) {
 
 // spare counts the buffers the camera has or gets back without anyone
 // releasing a frame: queued in libcamera, waiting for pacing, or released
-// and on their way to being queued.
-func (e *engine) spare() int { return e.queued + len(e.backlog) + len(e.free) }
+// and on their way to being queued. Those are the slots nobody holds, less
+// the ones libcamera refused. They are counted by their references, not
+// by the engine's lists: a slot the engine goroutine has taken off the
+// free list, waiting for the lock the pump holds, or one released on
+// another goroutine and not yet on the list, is on none of them for that
+// moment, and a count of the lists found no spare buffer then and withheld
+// a frame from a stream that could take it.
+func (e *engine) spare() int {
+	n := -len(e.failed)
+	for _, s := range e.set.slots {
+		if s.refs.Load() == 0 {
+			n++
+		}
+	}
+	return n
+}
 
 func (e *engine) matches(w *waiter, s *slot) bool {
 	if w.ctrl > 0 && s.ctrlID < w.ctrl {

@@ -70,7 +70,7 @@ func ExampleCamera_StartAndCaptureFiles() {
 		log.Fatal(err)
 	}
 	defer cam.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "stills")
 	if err != nil {

@@ -16,7 +16,18 @@ func TestJobs(t *testing.T) {
 	leaks := checkLeaks(t)
 
 	// A request job, awaited with select among other work: a frame from
-	// 30ms on.
+	// 30ms on. Every buffer is held until the loop has ticked 5 times, so
+	// the job cannot be done before: the loop goes on while it waits,
+	// whatever the load (5 ticks within the 30ms alone asked the scheduler
+	// to run the loop's goroutine 5 times in that window).
+	cfg, err := c.Configuration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []*CompletedRequest
+	for range cfg.BufferCount {
+		all = append(all, capture(t, c))
+	}
 	job := c.CaptureRequestAsync(ctx, After(time.Now().Add(30*time.Millisecond)))
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
@@ -27,7 +38,11 @@ wait:
 		case <-job.Done():
 			break wait
 		case <-tick.C:
-			ticks++ // the "event loop" goes on
+			if ticks++; ticks == 5 { // the "event loop" goes on
+				for _, h := range all {
+					h.Release()
+				}
+			}
 		}
 	}
 	r, err := job.Result()
@@ -35,7 +50,7 @@ wait:
 		t.Fatal(err)
 	}
 	if ticks < 5 {
-		t.Errorf("the select loop ran %d times in 30ms", ticks)
+		t.Errorf("the job was done after %d ticks of the select loop, with every buffer held", ticks)
 	}
 	f, _ := r.Frame(Main)
 	checkBars(t, f, r.Sequence())

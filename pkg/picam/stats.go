@@ -39,7 +39,15 @@ func (c *Camera) Stats() Stats {
 		CallbackSkipped: c.cbSkipped.Load(), CallbackPanics: c.cbPanics.Load()}
 	c.mu.Lock()
 	if set := c.set; set != nil {
-		st.Held = set.held()
+		if e := c.eng.Load(); e != nil && e.set == set {
+			// Between the engine's events: not the frame it is handing
+			// over at this instant, which nobody holds yet.
+			e.mu.Lock()
+			st.Held = set.held()
+			e.mu.Unlock()
+		} else {
+			st.Held = set.held()
+		}
 	}
 	c.mu.Unlock()
 	c.rmu.Lock()
