@@ -398,8 +398,7 @@ func (c *Camera) QueueRequest(r *Request) error { return r.queue() }
 // the request is not queued and keeps its controls; it may be requeued.
 // Requeue only a request received from [Camera.WaitRequest] or
 // [Camera.RequestCompleted]: one that completed but still waits in the
-// queue would be delivered twice, as libcamera itself would signal twice a
-// request reused before its application saw it complete.
+// queue would be delivered twice.
 func (c *Camera) RequeueRequest(r *Request) error { return r.requeue() }
 
 // close frees everything in the shim; Go values stay readable.
