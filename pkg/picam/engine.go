@@ -32,6 +32,9 @@ type engine struct {
 	// to add its waiter itself (see addWaiter), so that asking for a frame
 	// wakes no goroutine.
 	mu sync.Mutex
+	// released lists the slots let go of while another goroutine held mu,
+	// for that goroutine to queue when it unlocks (see requeueNow).
+	released atomic.Pointer[slot]
 	// ended is set once the engine has shut down: a waiter added after
 	// that gets endErr at once.
 	ended bool
@@ -153,34 +156,34 @@ func (e *engine) run() {
 			e.mu.Lock()
 			e.shutdown()
 			e.ended = true
-			e.mu.Unlock()
+			e.unlock()
 			return
 		case s := <-e.free:
 			e.mu.Lock()
 			e.requeue(s)
-			e.mu.Unlock()
+			e.unlock()
 		case s := <-e.ready:
 			e.mu.Lock()
 			e.deliver(s)
-			e.mu.Unlock()
+			e.unlock()
 		case st := <-e.subReq:
 			e.mu.Lock()
 			e.subscribe(st)
-			e.mu.Unlock()
+			e.unlock()
 		case st := <-e.unsub:
 			e.mu.Lock()
 			e.unsubscribe(st)
-			e.mu.Unlock()
+			e.unlock()
 		case <-e.stall.C:
 			e.mu.Lock()
 			e.stallArmed = false
 			e.stalled()
-			e.mu.Unlock()
+			e.unlock()
 		case <-e.paceTimer.C:
 			e.mu.Lock()
 			e.paceArmed = false
 			e.paced()
-			e.mu.Unlock()
+			e.unlock()
 		}
 	}
 }
@@ -200,7 +203,7 @@ func (e *engine) pump(ctx context.Context, done chan<- struct{}) {
 		}
 		e.mu.Lock()
 		e.completed(r)
-		e.mu.Unlock()
+		e.unlock()
 	}
 }
 
@@ -338,7 +341,7 @@ func (e *engine) deliver1(w *waiter, res result) bool {
 // engine has ended (w was not added).
 func (e *engine) addWaiter(w *waiter) bool {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	if e.ended {
 		return false
 	}

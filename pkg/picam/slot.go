@@ -56,6 +56,10 @@ type slot struct {
 	mdMu sync.Mutex
 	md   *libcamera.ControlList
 
+	// nextReleased links the slots released to the engine and not yet
+	// queued again (see requeueNow).
+	nextReleased *slot
+
 	// retired is set, under Camera.rmu, when the slot's configuration was
 	// dropped while someone held it (see dropSet).
 	retired bool
@@ -182,10 +186,11 @@ func (s *slot) unref() {
 	}
 }
 
-// recycle gives a slot nobody holds back to the camera: to the engine's
-// free list, or, if the camera was closed or reconfigured since, to
-// libcamera to be freed (which unmaps its buffers once nothing else holds
-// them).
+// recycle gives a slot nobody holds back to the camera: queued again at
+// once by the engine of its configuration (see requeueNow), or to the
+// engine's free list, or, if the camera was closed or reconfigured since,
+// to libcamera to be freed (which unmaps its buffers once nothing else
+// holds them).
 func (c *Camera) recycle(s *slot) {
 	s.site.Store(nil)
 	s.mdMu.Lock()
@@ -194,6 +199,12 @@ func (c *Camera) recycle(s *slot) {
 	if c.requeueNow(s) {
 		return
 	}
+	c.recycleIdle(s)
+}
+
+// recycleIdle gives s to the camera's free list, which the next Start (or
+// the running engine) queues, or frees it.
+func (c *Camera) recycleIdle(s *slot) {
 	c.rmu.Lock()
 	if s.set.gen != c.gen {
 		// Reconfigured since: the request is freed already, or retired
@@ -213,23 +224,6 @@ func (c *Camera) recycle(s *slot) {
 	}
 	c.free <- s // never blocks: the list has a place for every slot
 	c.rmu.Unlock()
-}
-
-// requeueNow queues s again on the releasing goroutine, if the engine of
-// s's configuration runs and its lock is free, so that a release wakes no
-// goroutine. The engine and the pump, which release with the lock held,
-// and anyone finding the lock taken give s to the free list instead.
-func (c *Camera) requeueNow(s *slot) bool {
-	e := c.eng.Load()
-	if e == nil || e.set != s.set || !e.mu.TryLock() {
-		return false
-	}
-	defer e.mu.Unlock()
-	if e.ended {
-		return false
-	}
-	e.requeue(s)
-	return true
 }
 
 // metadata decodes the request's metadata once per frame.
