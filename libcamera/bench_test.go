@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/picamgo/picamgo/internal/wakes"
 )
 
 var sink byte
@@ -52,7 +54,7 @@ func benchmarkLoop(b *testing.B, next func(*rig) *Request) {
 			for range 100 {
 				loop()
 			}
-			cpu0 := cpuTime()
+			cpu0, wk := cpuTime(), wakes.Start()
 			start := time.Now()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -63,6 +65,7 @@ func benchmarkLoop(b *testing.B, next func(*rig) *Request) {
 			elapsed, cpu := time.Since(start), cpuTime()-cpu0
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "frames/s")
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/frame")
+			wk.Report(b, b.N, "frame")
 			r.stopAndDrain(b)
 		})
 	}

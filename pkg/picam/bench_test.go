@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/picamgo/picamgo/internal/wakes"
 )
 
 // BenchmarkCaptureRequest measures a capture loop through the engine:
@@ -15,7 +17,7 @@ func BenchmarkCaptureRequest(b *testing.B) {
 	ctx := context.Background()
 	var sink byte
 	b.ReportAllocs()
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0, wk := time.Now(), processCPU(), wakes.Start()
 	for b.Loop() {
 		r, err := c.CaptureRequest(ctx)
 		if err != nil {
@@ -27,6 +29,7 @@ func BenchmarkCaptureRequest(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "frames/s")
 	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/frame")
+	wk.Report(b, b.N, "frame")
 	_ = sink
 }
 
