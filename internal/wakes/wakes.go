@@ -32,8 +32,14 @@ func (m Meter) Report(b *testing.B, n int, unit string) {
 	b.ReportMetric(float64(contextSwitches()-m.ctxsw)/float64(n), "ctxsw/"+unit)
 }
 
-// goroutineWakes is how many times a goroutine went from runnable to
-// running: the count of the scheduler's latency histogram.
+// trackingPeriod is how often the runtime records a goroutine's
+// scheduling latency: every 8th time it stops running, per goroutine
+// (runtime.gTrackingPeriod in Go 1.26).
+const trackingPeriod = 8
+
+// goroutineWakes estimates how many times a goroutine went from runnable
+// to running: the count of the scheduler's latency histogram, which
+// samples one in trackingPeriod.
 func goroutineWakes() uint64 {
 	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
 	metrics.Read(s)
@@ -44,7 +50,7 @@ func goroutineWakes() uint64 {
 	for _, c := range s[0].Value.Float64Histogram().Counts {
 		n += c
 	}
-	return n
+	return n * trackingPeriod
 }
 
 // contextSwitches is the process's voluntary and involuntary context
