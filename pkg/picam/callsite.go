@@ -31,6 +31,9 @@ func withSite(ctx context.Context, pcs []uintptr) context.Context {
 // captureSite returns the site carried by ctx, or else the caller of the
 // public function that calls captureSite, recorded in buf.
 func captureSite(ctx context.Context, buf *[siteDepth]uintptr) []uintptr {
+	if pcs, ok := jobSite(ctx); ok {
+		return pcs
+	}
 	if pcs, ok := ctx.Value(siteKey{}).([]uintptr); ok {
 		return pcs
 	}

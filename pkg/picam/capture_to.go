@@ -33,8 +33,8 @@ func (c *Camera) CaptureTo(ctx context.Context, w io.Writer, stream StreamName, 
 // and written on the job's goroutine. Cancelling does not stop a write
 // already started; w must not be used until the job is done.
 func (c *Camera) CaptureToAsync(ctx context.Context, w io.Writer, stream StreamName, opts FileOptions, capture ...CaptureOption) *Job[Metadata] {
-	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
-	return startJob(c, site, nil, func(ctx context.Context) (Metadata, error) {
+	var buf [siteDepth]uintptr
+	return startJob(c, ctx, callerSite(&buf), nil, func(ctx context.Context) (Metadata, error) {
 		return c.CaptureTo(ctx, w, stream, opts, capture...)
 	})
 }

@@ -33,10 +33,8 @@ var ErrNotDone = errors.New("picam: job not done")
 // and [Camera.Close] returns nil only once every job's goroutine has
 // ended. A job started on a closed camera fails at once with [ErrClosed].
 type Job[T any] struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	stop    func() bool // stops abandon being called on cancellation
-	release func(T)     // gives back a result holding a buffer; nil if none does
+	jc      jobContext
+	release func(T) // gives back a result holding a buffer; nil if none does
 	done    chan struct{}
 
 	mu        sync.Mutex
@@ -47,13 +45,13 @@ type Job[T any] struct {
 }
 
 // startJob runs fn on a new goroutine of camera c with a context derived
-// from ctx; [Camera.Close] waits for it. On a closed camera the job fails
-// at once, without a goroutine. release, if not nil, gives back a
-// successful result nobody collected.
-func startJob[T any](c *Camera, ctx context.Context, release func(T), fn func(context.Context) (T, error)) *Job[T] {
-	jctx, cancel := context.WithCancel(ctx)
-	j := &Job[T]{ctx: jctx, cancel: cancel, release: release, done: make(chan struct{})}
-	j.stop = context.AfterFunc(jctx, j.abandon)
+// from ctx, which carries pcs (if any) as the capture site; [Camera.Close]
+// waits for it. On a closed camera the job fails at once, without a
+// goroutine. release, if not nil, gives back a successful result nobody
+// collected.
+func startJob[T any](c *Camera, ctx context.Context, pcs []uintptr, release func(T), fn func(context.Context) (T, error)) *Job[T] {
+	j := &Job[T]{release: release, done: make(chan struct{})}
+	j.jc.start(ctx, pcs, j)
 	if !c.addJob() {
 		var zero T
 		j.finish(zero, c.errClosed("capture from"))
@@ -61,7 +59,7 @@ func startJob[T any](c *Camera, ctx context.Context, release func(T), fn func(co
 	}
 	go func() {
 		defer c.jobs.Done()
-		v, err := fn(jctx)
+		v, err := fn(&j.jc)
 		j.finish(v, err)
 	}()
 	return j
@@ -82,20 +80,19 @@ func (c *Camera) addJob() bool {
 
 func (j *Job[T]) finish(v T, err error) {
 	j.mu.Lock()
-	if err == nil && j.release != nil && j.ctx.Err() != nil {
+	if err == nil && j.release != nil && j.jc.Err() != nil {
 		// Abandoned while the frame arrived: nobody will collect it.
 		j.release(v)
 		var zero T
-		v, err = zero, context.Cause(j.ctx)
+		v, err = zero, j.jc.causeErr()
 	}
 	j.val, j.err, j.finished = v, err, true
 	holds := err == nil && j.release != nil
 	j.mu.Unlock()
 	close(j.done)
 	if !holds {
-		// Nothing left to give back on cancellation: free the context.
-		j.stop()
-		j.cancel()
+		// Nothing left to give back on cancellation.
+		j.jc.release()
 	}
 }
 
@@ -108,7 +105,7 @@ func (j *Job[T]) abandon() {
 	}
 	j.release(j.val)
 	var zero T
-	j.val, j.err = zero, context.Cause(j.ctx)
+	j.val, j.err = zero, j.jc.causeErr()
 }
 
 // Done returns a channel closed when the job is done: its result is ready.
@@ -151,8 +148,7 @@ func (j *Job[T]) collect() (T, error) {
 	j.mu.Unlock()
 	if first {
 		// The caller owns the result now: the job has nothing to give back.
-		j.stop()
-		j.cancel()
+		j.jc.release()
 	}
 	return v, err
 }
@@ -161,7 +157,7 @@ func (j *Job[T]) collect() (T, error) {
 // still waiting fails with [context.Canceled], and a request that arrived
 // but was not collected is released. A result already collected, or a
 // copied one, is not affected.
-func (j *Job[T]) Cancel() { j.cancel() }
+func (j *Job[T]) Cancel() { j.jc.cancel(context.Canceled, context.Canceled) }
 
 func releaseRequest(r *CompletedRequest) { r.Release() }
 
@@ -175,8 +171,8 @@ type CapturedFrame struct {
 // CaptureRequestAsync is [Camera.CaptureRequest] as a [Job]. The request
 // is the caller's once Wait or Result returned it: release it.
 func (c *Camera) CaptureRequestAsync(ctx context.Context, opts ...CaptureOption) *Job[*CompletedRequest] {
-	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
-	return startJob(c, site, releaseRequest, func(ctx context.Context) (*CompletedRequest, error) {
+	var buf [siteDepth]uintptr
+	return startJob(c, ctx, callerSite(&buf), releaseRequest, func(ctx context.Context) (*CompletedRequest, error) {
 		return c.CaptureRequest(ctx, opts...)
 	})
 }
@@ -184,8 +180,8 @@ func (c *Camera) CaptureRequestAsync(ctx context.Context, opts ...CaptureOption)
 // CaptureFrameAsync is [Camera.CaptureFrame] as a [Job]; the copy is made
 // on the job's goroutine, never on the capture engine's.
 func (c *Camera) CaptureFrameAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[CapturedFrame] {
-	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
-	return startJob(c, site, nil, func(ctx context.Context) (CapturedFrame, error) {
+	var buf [siteDepth]uintptr
+	return startJob(c, ctx, callerSite(&buf), nil, func(ctx context.Context) (CapturedFrame, error) {
 		f, md, err := c.CaptureFrame(ctx, stream, opts...)
 		return CapturedFrame{Frame: f, Metadata: md}, err
 	})
@@ -194,8 +190,8 @@ func (c *Camera) CaptureFrameAsync(ctx context.Context, stream StreamName, opts 
 // CaptureBufferAsync is [Camera.CaptureBuffer] as a [Job], copying on the
 // job's goroutine.
 func (c *Camera) CaptureBufferAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[[]byte] {
-	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
-	return startJob(c, site, nil, func(ctx context.Context) ([]byte, error) {
+	var buf [siteDepth]uintptr
+	return startJob(c, ctx, callerSite(&buf), nil, func(ctx context.Context) ([]byte, error) {
 		return c.CaptureBuffer(ctx, stream, opts...)
 	})
 }
@@ -203,15 +199,15 @@ func (c *Camera) CaptureBufferAsync(ctx context.Context, stream StreamName, opts
 // CaptureImageAsync is [Camera.CaptureImage] as a [Job], copying on the
 // job's goroutine.
 func (c *Camera) CaptureImageAsync(ctx context.Context, stream StreamName, opts ...CaptureOption) *Job[image.Image] {
-	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
-	return startJob(c, site, nil, func(ctx context.Context) (image.Image, error) {
+	var buf [siteDepth]uintptr
+	return startJob(c, ctx, callerSite(&buf), nil, func(ctx context.Context) (image.Image, error) {
 		return c.CaptureImage(ctx, stream, opts...)
 	})
 }
 
 // CaptureMetadataAsync is [Camera.CaptureMetadata] as a [Job].
 func (c *Camera) CaptureMetadataAsync(ctx context.Context, opts ...CaptureOption) *Job[Metadata] {
-	return startJob(c, ctx, nil, func(ctx context.Context) (Metadata, error) {
+	return startJob(c, ctx, nil, nil, func(ctx context.Context) (Metadata, error) {
 		return c.CaptureMetadata(ctx, opts...)
 	})
 }
@@ -220,8 +216,8 @@ func (c *Camera) CaptureMetadataAsync(ctx context.Context, opts ...CaptureOption
 // encoded and written on the job's goroutine. Cancelling does not stop a
 // write already started.
 func (c *Camera) CaptureFileAsync(ctx context.Context, path string, stream StreamName, opts ...CaptureOption) *Job[Metadata] {
-	site := withSite(ctx, callerSite(new([siteDepth]uintptr)))
-	return startJob(c, site, nil, func(ctx context.Context) (Metadata, error) {
+	var buf [siteDepth]uintptr
+	return startJob(c, ctx, callerSite(&buf), nil, func(ctx context.Context) (Metadata, error) {
 		return c.CaptureFile(ctx, path, stream, opts...)
 	})
 }

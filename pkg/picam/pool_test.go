@@ -52,6 +52,18 @@ func TestPerFrameNoAllocs(t *testing.T) {
 			}
 		})
 	})
+	t.Run("CaptureRequestLeading", func(t *testing.T) {
+		// A context that cannot end: the call waits on the doorbell itself
+		// when no frame is ready (lead.go).
+		noAllocs(t, func() {
+			r, err := c.CaptureRequest(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			view(t, r)
+			r.Release()
+		})
+	})
 	t.Run("Stream", func(t *testing.T) {
 		st, err := c.Stream(ctx, StreamOptions{Policy: Block, Buffer: 2})
 		if err != nil {
@@ -99,6 +111,27 @@ func TestPerFrameNoAllocs(t *testing.T) {
 			last = res.Sequence
 			sink += res.Value
 		})
+	})
+	t.Run("CaptureRequestAsync", func(t *testing.T) {
+		// A job is a goroutine with a context of its own, part of the Job
+		// (jobcontext.go): the Job, its done channel, its context's, the
+		// capture's closure and the goroutine's. A parent context that can
+		// end adds its AfterFunc.
+		const want = 5
+		job := func() {
+			r, err := c.CaptureRequestAsync(context.Background()).Wait(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			view(t, r)
+			r.Release()
+		}
+		for range 20 {
+			job()
+		}
+		if n := testing.AllocsPerRun(200, job); n > want {
+			t.Errorf("%v allocations per job, want at most %d", n, want)
+		}
 	})
 	_ = sink
 	if st := c.Stats(); st.Leaked != 0 {

@@ -110,7 +110,7 @@ func (c *Camera) switchCapture(ctx context.Context, cfg Configuration, delay int
 // job's result is the adjustments. Cancelling the job does not stop a
 // switch under way.
 func (c *Camera) SwitchModeAsync(ctx context.Context, cfg Configuration) *Job[[]Adjustment] {
-	return startJob(c, ctx, nil, func(context.Context) ([]Adjustment, error) {
+	return startJob(c, ctx, nil, nil, func(context.Context) ([]Adjustment, error) {
 		return c.SwitchMode(cfg)
 	})
 }
