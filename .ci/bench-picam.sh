@@ -2,7 +2,9 @@
 # make bench, second part: pkg/picam's hot path (issue 12), in alternating
 # rounds with medians, all in one run:
 #   - picam's capture loop (CaptureRequest, a byte read, Release) beside the
-#     low-level loop (Camera.WaitRequest, RequeueRequest) at 64x48;
+#     low-level loop (Camera.WaitRequest, RequeueRequest) at 64x48, with the
+#     frames the camera completed (Queue supersedes those nobody took) and
+#     a job's allocations (CaptureRequestAsync);
 #   - two cameras in one process (640x480 + 1280x720): the sum over both of
 #     fps together / fps alone, picam (one goroutine per camera) beside the
 #     C++ loop (libcamera/testdata/cxxloop, one thread per camera);
@@ -34,10 +36,14 @@ for round in $(seq "$rounds"); do
 	# picam's loop and the low-level loop at 64x48.
 	ll=$(cd "$src/libcamera" && "$lc" -test.run '^$' -test.bench '^BenchmarkCaptureLoop$/^64x48$' -test.benchtime="$benchtime" |
 		metric BenchmarkCaptureLoop/64x48 frames/s)
-	pl=$(cd "$src/pkg/picam" && "$picam" -test.run '^$' -test.bench '^BenchmarkCaptureRequest$' -test.benchmem -test.benchtime="$benchtime")
+	pl=$(cd "$src/pkg/picam" && "$picam" -test.run '^$' -test.bench '^BenchmarkCaptureRequest(Async)?$' -test.benchmem -test.benchtime="$benchtime")
 	pf=$(echo "$pl" | metric BenchmarkCaptureRequest ns/op | awk '{ print 1e9 / $1 }')
 	pa=$(echo "$pl" | metric BenchmarkCaptureRequest allocs/op)
-	echo "loop $ll $pf $pa" >>"$out/results"
+	# Frames the camera completed per frame captured (Queue supersedes the
+	# rest), and a job's allocations.
+	pc=$(echo "$pl" | metric BenchmarkCaptureRequest completions/frame)
+	ja=$(echo "$pl" | metric BenchmarkCaptureRequestAsync allocs/op)
+	echo "loop $ll $pf $pa ${pc:-1} ${ja:--}" >>"$out/results"
 
 	# Two cameras, picam then C++.
 	tc=$(cd "$src/pkg/picam" && "$picam" -test.run '^$' -test.bench '^BenchmarkTwoCameras$' -test.benchtime=20x)
@@ -66,16 +72,17 @@ awk '
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return a[int((n + 1) / 2)]
 	}
-	$1 == "loop" { ll = ll " " $2; pf = pf " " $3; r = r " " $3 / $2; allocs = $4 }
+	$1 == "loop" { ll = ll " " $2; pf = pf " " $3; r = r " " $3 / $2; allocs = $4; camf = camf " " $3 * $5; cr = cr " " $3 * $5 / $2; comp = comp " " $5; jallocs = $6 }
 	$1 == "twocam-go" { g = g " " ($4 / $2 + $5 / $3); for (i = 2; i <= 5; i++) gf[i] = gf[i] " " $i }
 	$1 == "twocam-cxx" { c = c " " ($4 / $2 + $5 / $3); for (i = 2; i <= 5; i++) cf[i] = cf[i] " " $i }
-	$1 == "copy" { mc = mc " " $2; cl = cl " " $3; cr = cr " " $2 / $3; if (NF >= 4 && $4 != "") { ci = ci " " $4; cir = cir " " $2 / $4 } }
+	$1 == "copy" { mc = mc " " $2; cl = cl " " $3; clr = clr " " $2 / $3; if (NF >= 4 && $4 != "") { ci = ci " " $4; cir = cir " " $2 / $4 } }
 	END {
 		printf "%-46s %12s %12s %10s\n", "", "picam", "reference", "ratio"
-		printf "%-46s %12.0f %12.0f %10.2f   (%s allocs/frame)\n", "capture loop at 64x48, frames/s (ref: low-level)", median(pf), median(ll), median(r), allocs
+		printf "%-46s %12.0f %12.0f %10.2f   (%s allocs/frame; a job: %s)\n", "capture loop at 64x48, frames/s (ref: low-level)", median(pf), median(ll), median(r), allocs, jallocs
+		printf "%-46s %12.0f %12.0f %10.2f   (%s completions/frame)\n", "  frames the camera made, per second", median(camf), median(ll), median(cr), median(comp)
 		printf "%-46s %12.2f %12.2f %10.2f\n", "two cameras, sum of fps together/alone (ref: C++)", median(g), median(c), median(g) / median(c)
 		printf "%-46s %12s %12s\n", "  640x480 fps alone, together", median(gf[2]) ", " median(gf[4]), median(cf[2]) ", " median(cf[4])
 		printf "%-46s %12s %12s\n", "  1280x720 fps alone, together", median(gf[3]) ", " median(gf[5]), median(cf[3]) ", " median(cf[5])
-		printf "%-46s %12.0f %12.0f %10.2f\n", "1080p Clone, us (ref: memcpy)", median(cl) / 1000, median(mc) / 1000, median(cr)
+		printf "%-46s %12.0f %12.0f %10.2f\n", "1080p Clone, us (ref: memcpy)", median(cl) / 1000, median(mc) / 1000, median(clr)
 		if (ci != "") printf "%-46s %12.0f %12.0f %10.2f\n", "1080p CloneInto, us (ref: memcpy)", median(ci) / 1000, median(mc) / 1000, median(cir)
 	}' "$out/results"
