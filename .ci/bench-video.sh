@@ -12,7 +12,8 @@
 #            in a C program (testdata/tjbench.c, median of 30), Go's image/jpeg
 #            (mean of 5)
 #   H.264    1080p30 from the paced virtual camera, libx264 ultrafast (the
-#            default), ultrafast with one x264 thread, and fast, each with the
+#            default: x264 threads = cores - 1), ultrafast with 3 x264
+#            threads (libx264's own choice on 2 cores), and fast, each with the
 #            encoder niced (the default) and at the program's priority
 #            ("-keep": H264.Nice = KeepPriority), record-frames frames each
 #            (default 300, 10 s): frames dropped, CPU per frame, the most
@@ -79,7 +80,7 @@ awk '
 			bind, inc, alone, bind / alone, gojpeg, gojpeg / bind
 		printf "%-26s %8s %8s %12s %9s %13s %13s %13s %14s\n", "H.264 1080p30 (libx264)", "frames/s", "dropped", "cpu-ms/frame", "queue-max",
 			"beat p50 ms", "beat p99 ms", "idle p99 ms", "Go sched p99"
-		n = split("ultrafast ultrafast-keep ultrafast-1thread fast fast-keep", p, " ")
+		n = split("ultrafast ultrafast-keep ultrafast-3threads fast fast-keep", p, " ")
 		for (i = 1; i <= n; i++) {
 			k = "Record1080p30/" p[i]
 			printf "%-26s %8.1f %8s %12.1f %9s %13.3f %13.3f %13.3f %14.3f\n", p[i], median(k SUBSEP "frames/s"), median(k SUBSEP "dropped"),

@@ -2,6 +2,7 @@ package video
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/picamgo/picamgo/libcamera"
@@ -44,7 +45,13 @@ type H264 struct {
 	GOP           int // the intra period, in frames; zero: one second
 	RepeatHeaders bool
 	FrameRate     float64 // nominal; zero: 30
-	Threads       int
+	// Threads is libx264's thread count. Zero leaves the program a core:
+	// one thread fewer than the cores Go may use (runtime.NumCPU), at
+	// least one. libx264's own choice (1.5 per core) keeps every core busy
+	// for milliseconds per frame, and the program's goroutines wait behind
+	// it: on 2 cores a 1 kHz heartbeat's p99 while recording 1080p30 was
+	// 2.8 ms with it, 1.1 ms with one thread (docs/video.md).
+	Threads int
 	// Nice lowers the scheduling priority of the encoder: it runs on a
 	// thread of its own (not one of Go's) whose nice value is raised by
 	// Nice (1..19) before the encoder opens, and libx264's threads inherit
@@ -66,11 +73,15 @@ func (h H264) open(sc picam.StreamConfig) (frameEncoder, error) {
 	if err != nil {
 		return nil, err
 	}
+	threads, err := threadsOf(h.Threads)
+	if err != nil {
+		return nil, err
+	}
 	enc, err := codec.NewH264(codec.H264Options{
 		Width: int(sc.Size.Width), Height: int(sc.Size.Height), Format: f,
 		Codec: h.Codec, Bitrate: h.Bitrate, CRF: h.CRF, QP: h.QP, Preset: h.Preset, Tune: h.Tune,
 		Profile: h.Profile, GOP: h.GOP, RepeatHeaders: h.RepeatHeaders, FrameRate: h.FrameRate,
-		Threads: h.Threads, Nice: nice, Color: colorOf(sc.ColorSpace),
+		Threads: threads, Nice: nice, Color: colorOf(sc.ColorSpace),
 	})
 	if err != nil {
 		return nil, err
@@ -317,4 +328,16 @@ func frameImage(f picam.Frame) (codec.Image, error) {
 	}
 	copy(img.Strides[:], strides)
 	return img, nil
+}
+
+// threadsOf gives H264.Threads' value for libx264: zero becomes all the
+// cores but one.
+func threadsOf(n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, fmt.Errorf("video: h264: %d threads (want 1 or more, 0 for all cores but one): %w", n, ErrInvalid)
+	case n == 0:
+		return max(1, runtime.NumCPU()-1), nil
+	}
+	return n, nil
 }
