@@ -144,7 +144,10 @@ func TestStaleViewCycles(t *testing.T) {
 	// (3 MiB): the race detector's own bookkeeping grows by about 40 kB a
 	// cycle, the process without it not at all once warm (about 13 MB over
 	// the first 200 cycles, then flat; see docs/frame-views.md).
-	if limit := n * 3 << 10 / 8; rss-rss0 > limit {
+	// Under qemu-user (make test-arm64) the RSS is the emulator's as well,
+	// whose translated code grows with the cycles (77 MB over 200 once):
+	// the checks above and below still hold there, this one cannot.
+	if limit := n * 3 << 10 / 8; rss-rss0 > limit && os.Getenv("PICAMGO_EMULATOR") == "" {
 		t.Errorf("RSS grew by %d kB over %d cycles, more than %d kB", rss-rss0, n, limit)
 	}
 	if maps-vmas0 > 64 {
