@@ -31,12 +31,12 @@ type copiedFrame struct {
 
 // copyFrame copies the request's frame, releases the request and queues
 // the copy for the encoding goroutine, or drops it (counted) when the
-// queue is full. The receiving goroutine's.
-func (r *Recording) copyFrame(req *picam.CompletedRequest, stream picam.StreamName, pts time.Duration, id frameID) error {
+// queue is full: queued says which. The receiving goroutine's.
+func (r *Recording) copyFrame(req *picam.CompletedRequest, stream picam.StreamName, pts time.Duration, id frameID) (queued bool, err error) {
 	img, err := r.view(req, stream)
 	if err != nil {
 		req.Release()
-		return err
+		return false, err
 	}
 	n := 0
 	for _, p := range img.Planes {
@@ -66,12 +66,13 @@ func (r *Recording) copyFrame(req *picam.CompletedRequest, stream picam.StreamNa
 	}
 	select {
 	case r.work <- cf:
+		return true, nil
 	default:
 		r.dropped.Add(1)
 		r.queueDropped.Add(1)
 		r.recycle(buf)
+		return false, nil
 	}
-	return nil
 }
 
 func (r *Recording) recycle(buf []byte) {

@@ -206,9 +206,7 @@ func (r *Recording) run(stream picam.StreamName) {
 		go r.encodeCopies(encoded)
 	}
 	var lastSeq uint32
-	var t0 int64
-	started := false
-	lastPTS := time.Duration(-1)
+	var clock ptsClock
 	failed := false
 	for req := range r.st.C() {
 		if failed {
@@ -216,25 +214,20 @@ func (r *Recording) run(stream picam.StreamName) {
 			continue
 		}
 		seq, ts := req.Sequence(), req.SensorTimestamp()
-		if !started {
-			started, t0 = true, ts
-		} else if seq > lastSeq+1 {
+		if clock.started && seq > lastSeq+1 {
 			r.dropped.Add(uint64(seq - lastSeq - 1))
 		}
 		lastSeq = seq
-		// Microseconds: the time base of the encoders and containers.
-		pts := time.Duration(ts - t0).Truncate(time.Microsecond)
-		if pts <= lastPTS {
-			// Two frames within a microsecond (an unpaced virtual camera)
-			// or a clock gone back: containers need increasing times.
-			pts = lastPTS + time.Microsecond
-		}
-		lastPTS = pts
+		pts := clock.at(ts)
 		var err error
+		queued := true
 		if r.work != nil {
-			err = r.copyFrame(req, stream, pts, frameID{seq, ts})
+			queued, err = r.copyFrame(req, stream, pts, frameID{seq, ts})
 		} else {
 			err = r.frame(req, stream, pts, frameID{seq, ts})
+		}
+		if queued {
+			clock.encoded(pts)
 		}
 		if err != nil {
 			r.fail(fmt.Errorf("video: recording frame %d: %w", seq, err))
@@ -266,6 +259,32 @@ func (r *Recording) run(stream picam.StreamName) {
 		<-s.done
 	}
 }
+
+// ptsClock turns sensor timestamps into presentation times from the first
+// frame, in microseconds: the time base of the encoders and containers.
+type ptsClock struct {
+	started bool
+	t0      int64
+	last    time.Duration // of the last frame the encoder got
+}
+
+// at returns the presentation time of a frame taken at ts. Containers need
+// increasing times: two frames within a microsecond (an unpaced virtual
+// camera) or a clock gone back give the next microsecond.
+func (c *ptsClock) at(ts int64) time.Duration {
+	if !c.started {
+		c.started, c.t0, c.last = true, ts, -1
+	}
+	pts := time.Duration(ts - c.t0).Truncate(time.Microsecond)
+	if pts <= c.last {
+		pts = c.last + time.Microsecond
+	}
+	return pts
+}
+
+// encoded notes that the frame at pts went to the encoder. A frame dropped
+// for a full queue is not noted: the next one keeps its own time.
+func (c *ptsClock) encoded(pts time.Duration) { c.last = pts }
 
 // fail records err and ends the recording: the stream is closed, which
 // ends the receiving loop (Close waits for the camera to stop feeding it,

@@ -337,3 +337,34 @@ func TestStopDuringWrite(t *testing.T) {
 	}
 	checkRecorded(t, path, 640, 480, col.packets(), false)
 }
+
+// TestPTSClock: presentation times are the sensor's from the first frame,
+// truncated to microseconds, always increasing among the frames encoded;
+// a frame dropped before the encoder does not push the next one's time
+// (CI saw 129248825 ns recorded as 129249 µs after such a drop).
+func TestPTSClock(t *testing.T) {
+	var c ptsClock
+	const t0 = 5_000_000_000
+	steps := []struct {
+		ts      int64
+		encoded bool
+		want    time.Duration
+	}{
+		{t0, true, 0},
+		{t0 + 1_000_900, true, 1000 * time.Microsecond},
+		{t0 + 1_000_950, true, 1001 * time.Microsecond},  // same microsecond
+		{t0 + 1_000_990, true, 1002 * time.Microsecond},  // and again
+		{t0 + 2_000_100, false, 2000 * time.Microsecond}, // dropped
+		{t0 + 2_000_800, true, 2000 * time.Microsecond},  // its own time
+		{t0 + 1_500_000, true, 2001 * time.Microsecond},  // a clock gone back
+	}
+	for i, s := range steps {
+		got := c.at(s.ts)
+		if got != s.want {
+			t.Errorf("step %d: ts %d -> %v, want %v", i, s.ts-t0, got, s.want)
+		}
+		if s.encoded {
+			c.encoded(got)
+		}
+	}
+}
