@@ -35,6 +35,13 @@ func (jc *jobContext) start(parent context.Context, pcs []uintptr, abandon inter
 	jc.nsite = copy(jc.site[:], pcs)
 	jc.done = make(chan struct{})
 	if parent.Done() != nil {
+		if err := parent.Err(); err != nil {
+			// Done already: the job is done at once, as a child of
+			// context.WithCancel would be. AfterFunc would tell it later, on
+			// a goroutine of its own, and a frame could win that race.
+			jc.cancel(err, context.Cause(parent))
+			return
+		}
 		jc.stopParent = context.AfterFunc(parent, jc.parentDone)
 	}
 }
