@@ -17,7 +17,8 @@ const vidSynopsis = `Records video, as rpicam-vid does: H.264, MJPEG or YUV420 (
 the extension) to a file (.h264, .mjpeg, .yuv bare; .mp4, .mkv, .mov, .ts
 through libavformat, H.264 only), to stdout (-o -), or to every client of a
 TCP listener (--listen -o tcp://HOST:PORT; play with ffplay tcp://HOST:PORT).
--t is how long (default 5s; 0: until Ctrl-C), --frames how many frames.
+-t is how long (default 5s; 0: until Ctrl-C), --frames how many frames (given
+alone, it overrides -t's default, as in rpicam-vid).
 --segment D writes a new file every D (-o clip%04d.mp4); --circular N keeps
 the last N seconds in memory and saves them to -o, with what follows, on a
 trigger: SIGUSR1, or Enter when stdin is a terminal (or at the end if no
@@ -62,6 +63,10 @@ func runVid(args []string, out *console) error {
 		return err
 	}
 	out.verbose, out.quiet = f.verbose, f.quiet
+	if f.frames > 0 && !isSet(fs, "t", "timeout") {
+		// The frames decide, however long a slow encoder takes.
+		f.timeout = 0
+	}
 	if err := f.check(out); err != nil {
 		return err
 	}

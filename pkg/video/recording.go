@@ -80,6 +80,7 @@ type Recording struct {
 	work         chan *copiedFrame
 	free         chan []byte
 	queueDropped atomic.Uint64 // of Stats.Dropped, the copies that found work full
+	lastSeq      atomic.Uint32 // the last frame taken from the stream (tests: drops after the last packet)
 	queueMax     atomic.Uint64 // the most copies waiting at once, the new one included (benchmarks)
 
 	// frameOf maps a packet's pts to its frame (B-frames reorder them).
@@ -218,6 +219,7 @@ func (r *Recording) run(stream picam.StreamName) {
 			r.dropped.Add(uint64(seq - lastSeq - 1))
 		}
 		lastSeq = seq
+		r.lastSeq.Store(seq)
 		pts := clock.at(ts)
 		var err error
 		queued := true

@@ -82,8 +82,10 @@ func TestRecordMP4(t *testing.T) {
 	if col.opened != 1 || col.closed != 1 {
 		t.Errorf("output opened %d, closed %d times", col.opened, col.closed)
 	}
-	if st.Dropped != uint64(pkts[len(pkts)-1].Sequence-pkts[0].Sequence+1)-st.Frames {
-		t.Errorf("dropped %d, but sequences %d..%d for %d frames", st.Dropped, pkts[0].Sequence, pkts[len(pkts)-1].Sequence, st.Frames)
+	// Every frame from the first recorded to the last taken is recorded or
+	// counted dropped; the last ones may be dropped too (a busy machine).
+	if last := r.lastSeq.Load(); st.Dropped != uint64(last-pkts[0].Sequence+1)-st.Frames {
+		t.Errorf("dropped %d, but sequences %d..%d (the last taken %d) for %d frames", st.Dropped, pkts[0].Sequence, pkts[len(pkts)-1].Sequence, last, st.Frames)
 	}
 	checkRecorded(t, path, w, h, pkts, true)
 }
@@ -103,9 +105,11 @@ func TestRecordDropped(t *testing.T) {
 	for i := 1; i < len(pkts); i++ {
 		gaps += int(pkts[i].Sequence - pkts[i-1].Sequence - 1)
 	}
-	t.Logf("stats %+v, %d frames missing in sequence", st, gaps)
-	if gaps < 3 || uint64(gaps) != st.Dropped {
-		t.Fatalf("%d frames missing, %d counted dropped; want at least 3, equal", gaps, st.Dropped)
+	// Frames taken after the last one recorded were dropped too.
+	after := int(r.lastSeq.Load() - pkts[len(pkts)-1].Sequence)
+	t.Logf("stats %+v, %d frames missing in sequence, %d after the last recorded", st, gaps, after)
+	if gaps < 3 || uint64(gaps+after) != st.Dropped {
+		t.Fatalf("%d frames missing and %d after the last recorded, %d counted dropped; want at least 3 missing, the sum counted", gaps, after, st.Dropped)
 	}
 	checkRecorded(t, path, w, h, pkts, true)
 }
@@ -118,20 +122,26 @@ func TestEncoderQueue(t *testing.T) {
 	bars.Need(t)
 	const w, h = 640, 480
 	c := startCamera(t, picam.Size{Width: w, Height: h}, 30)
-	var f0 uint64
-	r, holdAt, col, path := recordHeld(t, c, Options{}, func(*Recording) bool {
+	var f0, lost0, lostHeld uint64
+	r, holdAt, col, path := recordHeld(t, c, Options{}, func(r *Recording) bool {
 		if f0 == 0 {
-			f0 = c.Stats().Frames
+			f0, lost0 = c.Stats().Frames, r.queueDropped.Load()
 		}
-		return c.Stats().Frames >= f0+6
+		if c.Stats().Frames < f0+6 {
+			return false
+		}
+		lostHeld = r.queueDropped.Load() - lost0
+		return true
 	})
 	st := r.Stats()
-	t.Logf("stats %+v, %d frames dropped at the queue of copies", st, r.queueDropped.Load())
+	t.Logf("stats %+v, %d frames dropped at the queue of copies, %d while held", st, r.queueDropped.Load(), lostHeld)
 	// Frames the camera gave while this goroutine was too slow to take
-	// them (a busy machine) would be in st.Dropped; none may be lost to
-	// the held encoder.
-	if n := r.queueDropped.Load(); n != 0 {
-		t.Fatalf("%d frames dropped at the queue of copies (depth 8) for an encoder held 6 frames", n)
+	// them (a busy machine) would be in st.Dropped, and an encoder slower
+	// than the camera (under emulation, on a loaded machine) drops at the
+	// queue after the hold; none may be lost while it is held, as it was
+	// held with the queue empty.
+	if lostHeld != 0 {
+		t.Fatalf("%d frames dropped at the queue of copies (depth 8) while the encoder was held for 6 frames", lostHeld)
 	}
 	pkts := col.packets()
 	var around []uint32
@@ -148,26 +158,39 @@ func TestEncoderQueue(t *testing.T) {
 
 // recordHeld records H.264 (opts, with an MP4 file and a collector as the
 // outputs) and holds the encoder at the first frame it takes 10 or more
-// frames after the first (a slow machine may drop the 10th), right after
-// taking it, until until returns true (polled); it stops the recording 10
-// frames after and returns it, the frame held at, the collector and the
-// file.
+// frames after the first (a slow machine may drop the 10th) with no copy
+// waiting for it, right after taking it, until until returns true
+// (polled); it stops the recording 10 frames after and returns it, the
+// frame held at, the collector and the file. It skips the test if the
+// encoder does not catch up with the camera in 300 frames (too slow a
+// machine to hold it from a known state).
 func recordHeld(t *testing.T, c *picam.Camera, opts Options, until func(*Recording) bool) (*Recording, uint32, *collector, string) {
 	t.Helper()
 	var holdAt, heldAt uint32
-	held := make(chan struct{})
+	held, behind := make(chan struct{}), make(chan uint32, 1)
 	var rec atomic.Pointer[Recording]
 	hook := func(seq uint32) {
 		if holdAt == 0 {
 			holdAt = seq + 10
 		}
-		if seq >= holdAt && heldAt == 0 {
-			heldAt = seq
-			for rec.Load() == nil || !until(rec.Load()) {
-				time.Sleep(time.Millisecond)
-			}
-			close(held)
+		r := rec.Load()
+		if seq < holdAt || heldAt != 0 || r == nil {
+			return
 		}
+		if len(r.work) > 0 {
+			if seq >= holdAt+300 {
+				select {
+				case behind <- seq:
+				default:
+				}
+			}
+			return
+		}
+		heldAt = seq
+		for !until(r) {
+			time.Sleep(time.Millisecond)
+		}
+		close(held)
 	}
 	testHookTaken.Store(&hook)
 	t.Cleanup(func() { testHookTaken.Store(nil) })
@@ -182,6 +205,9 @@ func recordHeld(t *testing.T, c *picam.Camera, opts Options, until func(*Recordi
 	rec.Store(r)
 	select {
 	case <-held:
+	case seq := <-behind:
+		r.Stop()
+		t.Skipf("frame %d: copies still waited for the encoder at every frame since %d", seq, holdAt)
 	case <-r.Done():
 		t.Fatalf("recording ended before the encoder was held: %v", r.Err())
 	}
