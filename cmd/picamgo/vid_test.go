@@ -37,6 +37,22 @@ func TestVidMP4(t *testing.T) {
 	checkScroll(t, frames, 640, 480, numberBefore(t, sum, "dropped"))
 }
 
+// TestVidFramesOverridesTimeout: --frames without -t records every frame
+// asked for, as rpicam-vid's --frames overrides its timeout: 180 frames of
+// the camera paced at 30 frames/s take 6 s, past -t's 5 s default (which
+// cut the file short before). With -t given, -t still ends it.
+func TestVidFramesOverridesTimeout(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, "vid", "--frames", "180", "--width", "64", "--height", "48", "-o", "a.h264")
+	if p := ffprobe(t, filepath.Join(dir, "a.h264")); p != (probe{codec: "h264", width: 64, height: 48, frames: 180}) {
+		t.Fatalf("ffprobe reads %+v, want 180 h264 frames of 64x48", p)
+	}
+	r := mustRun(t, dir, "vid", "--frames", "180", "-t", "500ms", "--width", "64", "--height", "48", "-o", "b.h264")
+	if n := numberBefore(t, lastLine(r.stderr), "frames"); n >= 180 || n < 1 {
+		t.Errorf("-t 500ms --frames 180 recorded %d frames, want fewer than 180 (at 30 frames/s)", n)
+	}
+}
+
 // TestVidFormats records each codec and container the extension names.
 func TestVidFormats(t *testing.T) {
 	for _, c := range []struct {
