@@ -5,6 +5,7 @@ package picam
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,9 @@ type engine struct {
 	// ended is set once the engine has shut down: a waiter added after
 	// that gets endErr at once.
 	ended bool
+	// handed is set when a frame went to a waiting capture call, for the
+	// pump to let that call run before it takes the next completion.
+	handed bool
 
 	waiting []*waiter
 	latest  *slot // newest frame nobody took yet, when the configuration queues
@@ -202,8 +206,21 @@ func (e *engine) pump(ctx context.Context, done chan<- struct{}) {
 			return
 		}
 		e.mu.Lock()
+		e.handed = false // set by deliver
 		e.completed(r)
+		handed := e.handed
 		e.unlock()
+		if handed && len(e.lc.RequestCompleted()) > 0 {
+			// The capture call just handed a frame is runnable on this
+			// P, behind the pump. Taking the completions already queued
+			// first (the camera is often a frame or two ahead) would find
+			// nobody waiting, so each would be kept as the newest and
+			// superseded by the next: frames made for nothing. Yielding
+			// lets the call run, release its frame and wait again, so
+			// that it gets them. (With nothing queued, the pump parks
+			// and the call runs anyway.)
+			runtime.Gosched()
+		}
 	}
 }
 
@@ -292,6 +309,7 @@ func (e *engine) deliver(s *slot) {
 			s.unref()
 		}
 	}
+	e.handed = delivered
 	if delivered || !e.hold {
 		s.unref()
 	} else {
