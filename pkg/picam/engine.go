@@ -374,26 +374,37 @@ func (e *engine) add(w *waiter) {
 		}
 		return
 	}
+	e.beginWait()
 	e.waiting = append(e.waiting, w)
-	if !e.stallArmed {
+	e.armStall()
+}
+
+// beginWait notes, before a capture call or a stream is added, when
+// someone starts waiting for frames (nobody did): a stall is counted from
+// then or from the last frame, whichever is later.
+func (e *engine) beginWait() {
+	if len(e.waiting) == 0 && len(e.subs) == 0 {
 		e.stallSince = time.Now()
-		e.armStall()
 	}
 }
 
 // armStall runs the stall timer while someone waits or a stream is open.
+// The timer is not moved at each frame (a reset per frame costs more than
+// the rest of a frame's bookkeeping): once armed it runs out, and stalled
+// then measures from the last frame and arms it again for what is left,
+// or lets it rest when nobody waits any more.
 func (e *engine) armStall() {
-	if len(e.waiting) == 0 && len(e.subs) == 0 {
-		if e.stallArmed {
-			e.stall.Stop()
-			e.stallArmed = false
-		}
+	if e.stallArmed || (len(e.waiting) == 0 && len(e.subs) == 0) {
 		return
 	}
-	// A paced camera may rightly wait a whole period for its next buffer.
-	e.stall.Reset(e.c.stallTimeout() + e.pace)
+	e.stall.Reset(e.stallLimit())
 	e.stallArmed = true
 }
+
+// stallLimit is how long the engine waits for a frame before it reports a
+// stall. A paced camera may rightly wait a whole period for its next
+// buffer.
+func (e *engine) stallLimit() time.Duration { return e.c.stallTimeout() + e.pace }
 
 func (e *engine) stalled() {
 	// Waiters whose context ended are gone; they stay listed only until
@@ -412,7 +423,13 @@ func (e *engine) stalled() {
 	if e.stallSince.After(since) {
 		since = e.stallSince
 	}
-	err := &StallError{Camera: e.c.id, Waited: time.Since(since), Queued: e.queued,
+	waited := time.Since(since)
+	if limit := e.stallLimit(); waited < limit {
+		e.stall.Reset(limit - waited)
+		e.stallArmed = true
+		return
+	}
+	err := &StallError{Camera: e.c.id, Waited: waited, Queued: e.queued,
 		Held: e.set.heldSites(e.latest), Buffers: len(e.set.slots)}
 	e.c.stalls.Add(1)
 	e.c.log.Warn("picam: camera stalled", "camera", e.c.id, "error", err)

@@ -38,6 +38,9 @@ func (s *startSignal) fire() {
 // none: until ctx is done ([context.Context.Err]) or the camera closes
 // ([ErrClosed], at once for a camera already closed or closing).
 func (c *Camera) awaitEngine(ctx context.Context, op string) (*engine, error) {
+	if e := c.eng.Load(); e != nil {
+		return e, nil // running: the usual case, without the signal's lock
+	}
 	for {
 		started := c.starts.next() // before looking, so that no Start is missed
 		if e := c.eng.Load(); e != nil {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Policy says what a stream does with a frame when its consumer is behind.
@@ -272,11 +271,9 @@ func yieldReleased(yield func(*CompletedRequest, error) bool, r *CompletedReques
 // The engine's side, on its goroutine.
 
 func (e *engine) subscribe(st *FrameStream) {
+	e.beginWait()
 	e.subs = append(e.subs, st)
-	if !e.stallArmed {
-		e.stallSince = time.Now()
-		e.armStall()
-	}
+	e.armStall()
 }
 
 func (e *engine) unsubscribe(st *FrameStream) {
