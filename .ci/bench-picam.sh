@@ -7,7 +7,8 @@
 #     a job's allocations (CaptureRequestAsync);
 #   - two cameras in one process (640x480 + 1280x720): the sum over both of
 #     fps together / fps alone, picam (one goroutine per camera) beside the
-#     C++ loop (libcamera/testdata/cxxloop, one thread per camera);
+#     C++ loop (libcamera/testdata/cxxloop, one thread per camera), and the
+#     low-level Go loop (Go's completion path without picam);
 #   - copying a mapped 1920x1080 NV12 frame: Clone and CloneInto beside
 #     copy() between two reused Go buffers (memcpy).
 #
@@ -52,6 +53,13 @@ for round in $(seq "$rounds"); do
 	ta=$(echo "$tc" | metric BenchmarkTwoCameras/together fps-640x480)
 	tb=$(echo "$tc" | metric BenchmarkTwoCameras/together fps-1280x720)
 	echo "twocam-go $a $b $ta $tb" >>"$out/results"
+	# The same with the low-level loop: Go's completion path without picam.
+	tc=$(cd "$src/libcamera" && "$lc" -test.run '^$' -test.bench '^BenchmarkTwoCameras$' -test.benchtime=20x)
+	a=$(echo "$tc" | metric BenchmarkTwoCameras/alone-640x480 fps-640x480)
+	b=$(echo "$tc" | metric BenchmarkTwoCameras/alone-1280x720 fps-1280x720)
+	ta=$(echo "$tc" | metric BenchmarkTwoCameras/together fps-640x480)
+	tb=$(echo "$tc" | metric BenchmarkTwoCameras/together fps-1280x720)
+	echo "twocam-ll $a $b $ta $tb" >>"$out/results"
 	a=$("$out/cxxloop" -c 0 -s 640x480 -n 4000 | cxxfps)
 	b=$("$out/cxxloop" -c 1 -s 1280x720 -n 900 | cxxfps)
 	both=$("$out/cxxloop" -c 0,1 -s 640x480,1280x720 -n 4000,900 | cxxfps | tr '\n' ' ')
@@ -74,6 +82,7 @@ awk '
 	}
 	$1 == "loop" { ll = ll " " $2; pf = pf " " $3; r = r " " $3 / $2; allocs = $4; camf = camf " " $3 * $5; cr = cr " " $3 * $5 / $2; comp = comp " " $5; jallocs = $6 }
 	$1 == "twocam-go" { g = g " " ($4 / $2 + $5 / $3); for (i = 2; i <= 5; i++) gf[i] = gf[i] " " $i }
+	$1 == "twocam-ll" { l = l " " ($4 / $2 + $5 / $3) }
 	$1 == "twocam-cxx" { c = c " " ($4 / $2 + $5 / $3); for (i = 2; i <= 5; i++) cf[i] = cf[i] " " $i }
 	$1 == "copy" { mc = mc " " $2; cl = cl " " $3; clr = clr " " $2 / $3; if (NF >= 4 && $4 != "") { ci = ci " " $4; cir = cir " " $2 / $4 } }
 	END {
@@ -81,6 +90,7 @@ awk '
 		printf "%-46s %12.0f %12.0f %10.2f   (%s allocs/frame; a job: %s)\n", "capture loop at 64x48, frames/s (ref: low-level)", median(pf), median(ll), median(r), allocs, jallocs
 		printf "%-46s %12.0f %12.0f %10.2f   (%s completions/frame)\n", "  frames the camera made, per second", median(camf), median(ll), median(cr), median(comp)
 		printf "%-46s %12.2f %12.2f %10.2f\n", "two cameras, sum of fps together/alone (ref: C++)", median(g), median(c), median(g) / median(c)
+		if (l != "") printf "%-46s %12.2f %12.2f %10.2f\n", "  the low-level Go loop (ref: C++)", median(l), median(c), median(l) / median(c)
 		printf "%-46s %12s %12s\n", "  640x480 fps alone, together", median(gf[2]) ", " median(gf[4]), median(cf[2]) ", " median(cf[4])
 		printf "%-46s %12s %12s\n", "  1280x720 fps alone, together", median(gf[3]) ", " median(gf[5]), median(cf[3]) ", " median(cf[5])
 		printf "%-46s %12.0f %12.0f %10.2f\n", "1080p Clone, us (ref: memcpy)", median(cl) / 1000, median(mc) / 1000, median(clr)
