@@ -31,6 +31,16 @@ g++ -O2 -std=c++20 libcamera/testdata/cxxloop/loop.cpp $(pkg-config --cflags --l
 
 # metric NAME UNIT: the value before UNIT on go test's benchmark line NAME.
 metric() { awk -v name="$1" -v unit="$2" '$1 ~ "^"name"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == unit) print $(i-1) }'; }
+# twocam DIR BINARY: BenchmarkTwoCameras's rates, 640x480 and 1280x720
+# alone, then together.
+twocam() {
+	local tc
+	tc=$(cd "$1" && "$2" -test.run '^$' -test.bench '^BenchmarkTwoCameras$' -test.benchtime=20x)
+	echo "$(echo "$tc" | metric BenchmarkTwoCameras/alone-640x480 fps-640x480)" \
+		"$(echo "$tc" | metric BenchmarkTwoCameras/alone-1280x720 fps-1280x720)" \
+		"$(echo "$tc" | metric BenchmarkTwoCameras/together fps-640x480)" \
+		"$(echo "$tc" | metric BenchmarkTwoCameras/together fps-1280x720)"
+}
 cxxfps() { awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "fps") print kv[2] } }'; }
 
 for round in $(seq "$rounds"); do
@@ -46,20 +56,10 @@ for round in $(seq "$rounds"); do
 	ja=$(echo "$pl" | metric BenchmarkCaptureRequestAsync allocs/op)
 	echo "loop $ll $pf $pa ${pc:-1} ${ja:--}" >>"$out/results"
 
-	# Two cameras, picam then C++.
-	tc=$(cd "$src/pkg/picam" && "$picam" -test.run '^$' -test.bench '^BenchmarkTwoCameras$' -test.benchtime=20x)
-	a=$(echo "$tc" | metric BenchmarkTwoCameras/alone-640x480 fps-640x480)
-	b=$(echo "$tc" | metric BenchmarkTwoCameras/alone-1280x720 fps-1280x720)
-	ta=$(echo "$tc" | metric BenchmarkTwoCameras/together fps-640x480)
-	tb=$(echo "$tc" | metric BenchmarkTwoCameras/together fps-1280x720)
-	echo "twocam-go $a $b $ta $tb" >>"$out/results"
-	# The same with the low-level loop: Go's completion path without picam.
-	tc=$(cd "$src/libcamera" && "$lc" -test.run '^$' -test.bench '^BenchmarkTwoCameras$' -test.benchtime=20x)
-	a=$(echo "$tc" | metric BenchmarkTwoCameras/alone-640x480 fps-640x480)
-	b=$(echo "$tc" | metric BenchmarkTwoCameras/alone-1280x720 fps-1280x720)
-	ta=$(echo "$tc" | metric BenchmarkTwoCameras/together fps-640x480)
-	tb=$(echo "$tc" | metric BenchmarkTwoCameras/together fps-1280x720)
-	echo "twocam-ll $a $b $ta $tb" >>"$out/results"
+	# Two cameras: picam, the low-level loop (Go's completion path without
+	# picam), then C++.
+	echo "twocam-go $(twocam "$src/pkg/picam" "$picam")" >>"$out/results"
+	echo "twocam-ll $(twocam "$src/libcamera" "$lc")" >>"$out/results"
 	a=$("$out/cxxloop" -c 0 -s 640x480 -n 4000 | cxxfps)
 	b=$("$out/cxxloop" -c 1 -s 1280x720 -n 900 | cxxfps)
 	both=$("$out/cxxloop" -c 0,1 -s 640x480,1280x720 -n 4000,900 | cxxfps | tr '\n' ' ')

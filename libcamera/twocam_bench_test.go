@@ -2,10 +2,10 @@ package libcamera
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/picamgo/picamgo/internal/twocam"
 )
 
 // BenchmarkTwoCameras is pkg/picam's BenchmarkTwoCameras on the low-level
@@ -21,11 +21,9 @@ func BenchmarkTwoCameras(b *testing.B) {
 		name string
 	}
 	var cams []cam
-	for _, tc := range []struct {
-		id   string
-		size Size
-	}{{barsID, Size{640, 480}}, {linesID, Size{1280, 720}}} {
-		cams = append(cams, cam{newRig(b, tc.id, tc.size, AllocatorMemfd), "fps-" + tc.size.String()})
+	for _, tc := range twocam.Cameras {
+		size := Size{tc.Width, tc.Height}
+		cams = append(cams, cam{newRig(b, tc.ID, size, AllocatorMemfd), "fps-" + size.String()})
 	}
 	ctx := context.Background()
 	frame := func(r *rig) bool {
@@ -38,7 +36,7 @@ func BenchmarkTwoCameras(b *testing.B) {
 			b.Errorf("status %v", req.Status())
 			return false
 		}
-		twoCamSink.Add(uint32(req.Buffer(r.stream).Planes()[0].Data[0]))
+		twocam.Sink.Add(uint32(req.Buffer(r.stream).Planes()[0].Data[0]))
 		if err := r.cam.RequeueRequest(req); err != nil {
 			b.Error(err)
 			return false
@@ -46,6 +44,7 @@ func BenchmarkTwoCameras(b *testing.B) {
 		return true
 	}
 	run := func(b *testing.B, started []cam, d time.Duration) {
+		var frames []func() bool
 		for _, k := range started {
 			for _, req := range k.r.requests { // back from an earlier run
 				if err := req.Reuse(ReuseBuffers); err != nil {
@@ -56,40 +55,16 @@ func BenchmarkTwoCameras(b *testing.B) {
 			for range 50 { // warm up
 				frame(k.r)
 			}
+			frames = append(frames, func() bool { return frame(k.r) })
 		}
-		counts := make([]atomic.Int64, len(started))
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		t0 := time.Now()
+		counts, elapsed := twocam.Loop(frames, d)
 		for i, k := range started {
-			wg.Go(func() {
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					if !frame(k.r) {
-						return
-					}
-					counts[i].Add(1)
-				}
-			})
-		}
-		time.Sleep(d)
-		close(stop)
-		wg.Wait()
-		elapsed := time.Since(t0)
-		for i, k := range started {
-			b.ReportMetric(float64(counts[i].Load())/elapsed.Seconds(), k.name)
+			b.ReportMetric(float64(counts[i])/elapsed.Seconds(), k.name)
 			k.r.stopAndDrain(b)
 		}
 	}
-	window := func(b *testing.B) time.Duration { return time.Duration(b.N) * 100 * time.Millisecond }
 	for _, k := range cams {
-		b.Run("alone-"+k.name[len("fps-"):], func(b *testing.B) { run(b, []cam{k}, window(b)) })
+		b.Run("alone-"+k.name[len("fps-"):], func(b *testing.B) { run(b, []cam{k}, twocam.Window(b)) })
 	}
-	b.Run("together", func(b *testing.B) { run(b, cams, window(b)) })
+	b.Run("together", func(b *testing.B) { run(b, cams, twocam.Window(b)) })
 }
-
-var twoCamSink atomic.Uint32

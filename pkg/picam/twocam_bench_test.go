@@ -2,10 +2,10 @@ package picam
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/picamgo/picamgo/internal/twocam"
 )
 
 // BenchmarkTwoCameras measures how two cameras of one process scale: the
@@ -22,32 +22,31 @@ func BenchmarkTwoCameras(b *testing.B) {
 		name string
 	}
 	var cams []cam
-	for _, tc := range []struct {
-		id   string
-		size Size
-	}{{barsID, Size{Width: 640, Height: 480}}, {linesID, Size{Width: 1280, Height: 720}}} {
-		opts, _ := testOptions(tc.id)
+	for _, tc := range twocam.Cameras {
+		size := Size{Width: tc.Width, Height: tc.Height}
+		opts, _ := testOptions(tc.ID)
 		opts.MaxFrameRate = 0
 		c, err := OpenWith(opts)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer c.Close()
-		if _, err := c.Configure(nv12Config(c, tc.size)); err != nil {
+		if _, err := c.Configure(nv12Config(c, size)); err != nil {
 			b.Fatal(err)
 		}
-		cams = append(cams, cam{c, "fps-" + tc.size.String()})
+		cams = append(cams, cam{c, "fps-" + size.String()})
 	}
 	ctx := context.Background()
-	frame := func(c *Camera) {
+	frame := func(c *Camera) bool {
 		r, err := c.CaptureRequest(ctx)
 		if err != nil {
 			b.Error(err)
-			return
+			return false
 		}
 		f, _ := r.Frame(Main)
-		twoCamSink.Add(uint32(f.Planes[0][0]))
+		twocam.Sink.Add(uint32(f.Planes[0][0]))
 		r.Release()
+		return true
 	}
 	// run loops every started camera for d and reports each one's rate.
 	run := func(b *testing.B, started []cam, d time.Duration) {
@@ -59,37 +58,19 @@ func BenchmarkTwoCameras(b *testing.B) {
 				frame(k.c)
 			}
 		}
-		counts := make([]atomic.Int64, len(started))
 		// Frames each camera completed: those beyond one per frame captured
 		// were superseded (Configuration.Queue keeps the newest), and were
 		// drawn by the virtual camera on the same cores all the same.
 		completed := make([]uint64, len(started))
+		var frames []func() bool
 		for i, k := range started {
 			completed[i] = k.c.Stats().Frames
+			frames = append(frames, func() bool { return frame(k.c) })
 		}
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		t0 := time.Now()
+		counts, elapsed := twocam.Loop(frames, d)
 		for i, k := range started {
-			wg.Go(func() {
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					frame(k.c)
-					counts[i].Add(1)
-				}
-			})
-		}
-		time.Sleep(d)
-		close(stop)
-		wg.Wait()
-		elapsed := time.Since(t0)
-		for i, k := range started {
-			b.ReportMetric(float64(counts[i].Load())/elapsed.Seconds(), k.name)
-			if n := counts[i].Load(); n > 0 {
+			b.ReportMetric(float64(counts[i])/elapsed.Seconds(), k.name)
+			if n := counts[i]; n > 0 {
 				b.ReportMetric(float64(k.c.Stats().Frames-completed[i])/float64(n), "completions/frame-"+k.name[len("fps-"):])
 			}
 			if err := k.c.Stop(); err != nil {
@@ -97,11 +78,8 @@ func BenchmarkTwoCameras(b *testing.B) {
 			}
 		}
 	}
-	window := func(b *testing.B) time.Duration { return time.Duration(b.N) * 100 * time.Millisecond }
 	for _, k := range cams {
-		b.Run("alone-"+k.name[len("fps-"):], func(b *testing.B) { run(b, []cam{k}, window(b)) })
+		b.Run("alone-"+k.name[len("fps-"):], func(b *testing.B) { run(b, []cam{k}, twocam.Window(b)) })
 	}
-	b.Run("together", func(b *testing.B) { run(b, cams, window(b)) })
+	b.Run("together", func(b *testing.B) { run(b, cams, twocam.Window(b)) })
 }
-
-var twoCamSink atomic.Uint32
