@@ -163,3 +163,39 @@ func TestStall(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestWaitOutlastingStallTimeouts keeps a stream open, its consumer always
+// waiting, for several stall timeouts while frames flow: the watchdog's
+// timer is not moved per frame, so it runs out again and again and must
+// each time find the last frame recent and arm itself anew, not report a
+// stall. Counted in frames, not time: 60 frames at 20 frames/s span three
+// timeouts of 1 s (plus the 50 ms period) at the least, more on a slow
+// machine; 1 s between two frames is the margin TestStall found load needs.
+func TestWaitOutlastingStallTimeouts(t *testing.T) {
+	const rate, frames = 20, 60
+	c, _ := startCamera(t, barsID, small, startOpts{Options: func(o *Options) {
+		o.MaxFrameRate, o.StallTimeout = rate, time.Second
+	}})
+	var last uint32
+	n := 0
+	for r, err := range c.Frames(ctxT(t), FrameStreamOptions{Policy: Block}) {
+		if err != nil {
+			t.Fatalf("frame %d: %v", n, err)
+		}
+		if n > 0 && r.Sequence() <= last {
+			t.Errorf("sequence %d after %d", r.Sequence(), last)
+		}
+		f, err := r.Frame(Main)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkBars(t, f, r.Sequence())
+		last = r.Sequence()
+		if n++; n == frames {
+			break
+		}
+	}
+	if st := c.Stats(); st.Stalls != 0 {
+		t.Errorf("%d stalls while frames flowed at %d frames/s", st.Stalls, rate)
+	}
+}
