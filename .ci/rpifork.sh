@@ -7,7 +7,7 @@
 #   .ci/rpifork.sh install TARBALL ARCH PREFIX LIBDIR
 #                                         build and install into this system (Dockerfile.cross)
 #   .ci/rpifork.sh tarball FLAVOR         print the tarball FLAVOR stands for
-#   .ci/rpifork.sh userland               install the host's own OpenCV and FFmpeg (for
+#   .ci/rpifork.sh userland               install the host's own OpenCV, FFmpeg and test tools (for
 #                                         the nested modules) where missing
 #   .ci/rpifork.sh cross ARCH FLAVOR STEP [OUTDIR]
 #                                         `.ci/cross.sh STEP` (build or test) on this
@@ -191,10 +191,13 @@ cross() {
 # (pkg/video; its live example's page test a headless Chromium): the tests
 # take the host's own, as a Raspberry Pi OS 12 user would (bookworm: OpenCV
 # 4.6, FFmpeg 5.1), so that .ci/gotest.sh judges those versions rather than
-# skipping for want of any.
+# skipping for want of any. The tests read their files back with ffprobe
+# and ffmpeg (cmd/picamgo fails without them), exiftool, raw-identify and
+# dcraw (pkg/picam's EXIF and DNG checks), as in the 0.7 test root: a fresh
+# host has none of them.
 userland() {
 	local want=(libopencv-dev libavcodec-dev libavformat-dev libavutil-dev libturbojpeg0-dev
-		chromium-headless-shell) missing=() p
+		chromium-headless-shell ffmpeg libimage-exiftool-perl libraw-bin dcraw) missing=() p
 	for p in "${want[@]}"; do
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
