@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,6 +20,12 @@ import (
 // is what the heartbeat would measure. The example runs the drawing at
 // SCHED_IDLE, so that it uses only spare CPU as hardware would use none,
 // and measures capture once more with the drawing at normal priority.
+
+// drawingIdleStall is the stall timeout while the drawing is at
+// SCHED_IDLE: on a busy machine it gets almost no CPU (the scheduler
+// weighs it at 3 against a normal thread's 1024), and a frame can take
+// seconds without anything being wrong with the camera.
+const drawingIdleStall = time.Minute
 
 const (
 	schedOther = unix.SCHED_NORMAL

@@ -8,9 +8,12 @@ import (
 
 // The virtual camera's drawing threads are found once a camera is open,
 // go to SCHED_IDLE and back, and the camera still delivers frames while
-// they are idle.
+// they are idle. At SCHED_IDLE the drawing runs only on spare CPU: on a
+// loaded machine a frame takes seconds (with two busy loops per core, a
+// 3 s stall was seen), so the stall timeout is an upper bound, not a
+// measure, and three frames show that capture goes on.
 func TestDrawingThreads(t *testing.T) {
-	cam, err := picam.OpenWith(picam.Options{ID: "picamgo-bars", MaxFrameRate: 200})
+	cam, err := picam.OpenWith(picam.Options{ID: "picamgo-bars", MaxFrameRate: 200, StallTimeout: drawingIdleStall})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,6 +25,11 @@ func TestDrawingThreads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cam.Stop()
+	// Looked for after a frame: right after Start, under load, the drawing
+	// thread was once not found and the test skipped.
+	if _, err := cam.CaptureMetadata(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	tids, err := drawingThreads()
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +47,7 @@ func TestDrawingThreads(t *testing.T) {
 	if got := drawingPolicy(); got != "idle" {
 		t.Fatalf("policy after lowering: %q, want idle", got)
 	}
-	for range 10 {
+	for range 3 {
 		if _, err := cam.CaptureMetadata(t.Context()); err != nil {
 			t.Fatalf("capture with the drawing idle: %v", err)
 		}

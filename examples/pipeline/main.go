@@ -135,7 +135,7 @@ func run(ctx context.Context, cfg config) error {
 		gocv.SetNumThreads(cfg.cvThreads)
 	}
 
-	cam, rate, err := openCamera(cfg.camera, logger)
+	cam, rate, err := openCamera(cfg.camera, cfg.drawing == "idle", logger)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,12 @@ func run(ctx context.Context, cfg config) error {
 
 		drawPhase := false
 		if cfg.drawing == "idle" {
-			// After Start: libcamera has made its threads by then.
+			// After a frame: right after Start, on a loaded machine, the
+			// drawing thread was once not to be found yet; the thread that
+			// drew a frame is.
+			if _, err := cam.CaptureMetadata(ctx); err != nil {
+				return err
+			}
 			n, err := setDrawingIdle(true)
 			switch {
 			case err != nil:
@@ -407,8 +412,9 @@ func orStopped(err error) error {
 // it at: its fastest, from the camera's FrameDurationLimits. libcamera's
 // virtual camera completes requests as fast as they are queued, so picam
 // paces it (Options.MaxFrameRate) at the rate it claims; a real camera
-// paces itself and gets 0.
-func openCamera(which string, logger *slog.Logger) (*picam.Camera, float64, error) {
+// paces itself and gets 0. With idleDrawing a virtual camera's stall
+// timeout allows for drawing on spare CPU only.
+func openCamera(which string, idleDrawing bool, logger *slog.Logger) (*picam.Camera, float64, error) {
 	opts := picam.Options{Logger: logger}
 	if i, err := strconv.Atoi(which); err == nil {
 		opts.Index = i
@@ -431,6 +437,9 @@ func openCamera(which string, logger *slog.Logger) (*picam.Camera, float64, erro
 	rate := 1e6 / float64(minUs)
 	cam.Close()
 	opts.MaxFrameRate = rate
+	if idleDrawing {
+		opts.StallTimeout = drawingIdleStall
+	}
 	cam, err = picam.OpenWith(opts)
 	return cam, rate, err
 }
