@@ -27,9 +27,12 @@ func TestDrawingThreads(t *testing.T) {
 	defer cam.Stop()
 	// Looked for after a frame: right after Start, under load, the drawing
 	// thread was once not found and the test skipped.
-	if _, err := cam.CaptureMetadata(t.Context()); err != nil {
+	first, err := cam.CaptureRequest(t.Context())
+	if err != nil {
 		t.Fatal(err)
 	}
+	seq, ts := first.Sequence(), first.SensorTimestamp()
+	first.Release()
 	tids, err := drawingThreads()
 	if err != nil {
 		t.Fatal(err)
@@ -47,10 +50,19 @@ func TestDrawingThreads(t *testing.T) {
 	if got := drawingPolicy(); got != "idle" {
 		t.Fatalf("policy after lowering: %q, want idle", got)
 	}
+	// New frames, drawn while idle: sequences and sensor timestamps go on
+	// rising from the first frame's.
 	for range 3 {
-		if _, err := cam.CaptureMetadata(t.Context()); err != nil {
+		r, err := cam.CaptureRequest(t.Context())
+		if err != nil {
 			t.Fatalf("capture with the drawing idle: %v", err)
 		}
+		if r.Sequence() <= seq || r.SensorTimestamp() <= ts {
+			t.Errorf("frame with the drawing idle: sequence %d, timestamp %d after %d, %d; want both later",
+				r.Sequence(), r.SensorTimestamp(), seq, ts)
+		}
+		seq, ts = r.Sequence(), r.SensorTimestamp()
+		r.Release()
 	}
 	if _, err := setDrawingIdle(false); err != nil {
 		t.Fatal(err)
